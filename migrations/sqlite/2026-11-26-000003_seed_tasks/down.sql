@@ -1,0 +1,1 @@
+DELETE FROM tasks WHERE name IN ('Buy groceries', 'Walk the dog', 'Learn Django REST framework');

@@ -1,0 +1,196 @@
+//! Request bodies, as DRF's parsers read them: JSON or an HTML form, chosen by
+//! `Content-Type`, read up to `server.max_body_bytes`.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use actix_web::web;
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+
+/// A parsed body.
+pub enum Data {
+    /// A JSON object.
+    Json(Map<String, Value>),
+    /// Form fields in order; a repeated key's last value wins, as in Django's QueryDict.
+    Form(Vec<(String, String)>),
+}
+
+/// The media types the task endpoints parse (for OPTIONS).
+pub const PARSES: &[&str] = &["application/json", "application/x-www-form-urlencoded"];
+
+impl Data {
+    /// Form data follows HTML semantics (an absent checkbox is false).
+    pub fn is_form(&self) -> bool {
+        matches!(self, Data::Form(_))
+    }
+}
+
+/// Reads and parses the body. An empty body is empty data whatever its type,
+/// as in DRF; a body of an unsupported type is 415.
+pub async fn parse(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<Data, ApiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let media_type = content_type.as_deref().map(|ct| {
+        ct.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    let bytes = read(req, payload, limit).await?;
+    let is_form = media_type.as_deref() == Some("application/x-www-form-urlencoded");
+    if bytes.is_empty() {
+        return Ok(if is_form {
+            Data::Form(Vec::new())
+        } else {
+            Data::Json(Map::new())
+        });
+    }
+    match media_type.as_deref() {
+        Some("application/json") => parse_json(&bytes),
+        Some("application/x-www-form-urlencoded") => parse_form(&bytes).map(Data::Form),
+        _ => Err(ApiError::UnsupportedMediaType(
+            content_type.unwrap_or_default(),
+        )),
+    }
+}
+
+async fn read(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(0));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError::ParseError(format!("Could not read the request body - {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn parse_json(bytes: &[u8]) -> Result<Data, ApiError> {
+    // serde_json refuses nesting deeper than 128 levels, so depth cannot exhaust the stack.
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::ParseError(format!("JSON parse error - {e}")))?;
+    match value {
+        Value::Object(map) => Ok(Data::Json(map)),
+        Value::Null => Err(non_field_error("No data provided")),
+        other => Err(non_field_error(&format!(
+            "Invalid data. Expected a dictionary, but got {}.",
+            python_type_name(&other)
+        ))),
+    }
+}
+
+fn non_field_error(message: &str) -> ApiError {
+    ApiError::field("non_field_errors", message)
+}
+
+/// The Python type name DRF puts in its message.
+fn python_type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Array(_) => "list",
+        Value::String(_) => "str",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::Object(_) => "dict",
+        Value::Null => "NoneType",
+    }
+}
+
+/// `application/x-www-form-urlencoded`, strictly: invalid UTF-8 is an error, not U+FFFD.
+fn parse_form(bytes: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
+    let decode = |part: &[u8]| -> Result<String, ApiError> {
+        let plus_as_space: Vec<u8> = part
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        percent_encoding::percent_decode(&plus_as_space)
+            .decode_utf8()
+            .map(|s| s.into_owned())
+            .map_err(|_| ApiError::ParseError("Form parse error - invalid UTF-8".into()))
+    };
+    bytes
+        .split(|&b| b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = match pair.iter().position(|&b| b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &[][..]),
+            };
+            Ok((decode(key)?, decode(value)?))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_is_strict_utf8_and_keeps_order() {
+        let form = parse_form(b"name=a+b%21&done=on&name=c").unwrap_or_default();
+        assert_eq!(
+            form,
+            vec![
+                ("name".to_owned(), "a b!".to_owned()),
+                ("done".to_owned(), "on".to_owned()),
+                ("name".to_owned(), "c".to_owned())
+            ]
+        );
+        assert!(parse_form(b"name=%ff").is_err());
+    }
+
+    #[test]
+    fn json_top_level_must_be_an_object() {
+        assert!(matches!(parse_json(b"{}"), Ok(Data::Json(_))));
+        for (body, expected) in [
+            (
+                &b"[1]"[..],
+                "Invalid data. Expected a dictionary, but got list.",
+            ),
+            (
+                b"\"x\"",
+                "Invalid data. Expected a dictionary, but got str.",
+            ),
+            (b"1", "Invalid data. Expected a dictionary, but got int."),
+            (
+                b"1.5",
+                "Invalid data. Expected a dictionary, but got float.",
+            ),
+            (
+                b"true",
+                "Invalid data. Expected a dictionary, but got bool.",
+            ),
+            (b"null", "No data provided"),
+        ] {
+            match parse_json(body) {
+                Err(ApiError::Validation(errors)) => {
+                    assert_eq!(errors["non_field_errors"], vec![expected.to_owned()])
+                }
+                _ => panic!("{body:?} should be refused"),
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Authentication: credentials from the header, the token verified against the
+//! key store, the payload mapped to a user. As in DRF it runs before any
+//! permission check: no credentials → anonymous; credentials presented and
+//! refused → 401, whatever the route's permission.
+
+pub mod header;
+pub mod keys;
+pub mod permissions;
+pub mod token;
+pub mod users;
+
+use std::sync::Arc;
+
+use crate::db::Db;
+use crate::db::models::User;
+use crate::error::{ApiError, AuthFailure};
+use crate::settings::AuthSettings;
+use token::{Claims, TokenValidator};
+use users::UsernameHandler;
+
+/// Who is making the request.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    Anonymous,
+    User {
+        user: Arc<User>,
+        claims: Arc<Claims>,
+    },
+}
+
+impl Principal {
+    pub fn is_authenticated(&self) -> bool {
+        matches!(self, Principal::User { .. })
+    }
+
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Principal::User { user, .. } => Some(user),
+            Principal::Anonymous => None,
+        }
+    }
+}
+
+pub struct Authenticator {
+    header_prefix: String,
+    /// `None` when no tenant is configured: every token is refused.
+    validator: Option<TokenValidator>,
+    username_handler: UsernameHandler,
+    db: Db,
+}
+
+impl Authenticator {
+    pub fn new(auth: &AuthSettings, validator: Option<TokenValidator>, db: Db) -> Self {
+        Authenticator {
+            header_prefix: auth.header_prefix.clone(),
+            validator,
+            username_handler: auth.username_handler.clone(),
+            db,
+        }
+    }
+
+    /// DRF's `perform_authentication`, given the raw `Authorization` header.
+    pub async fn authenticate(&self, authorization: Option<&[u8]>) -> Result<Principal, ApiError> {
+        let result = self.authenticate_inner(authorization).await;
+        if let Err(ApiError::AuthenticationFailed(reason)) = &result {
+            // The reason, never the token.
+            log::info!("authentication refused: {reason}");
+        }
+        result
+    }
+
+    async fn authenticate_inner(
+        &self,
+        authorization: Option<&[u8]>,
+    ) -> Result<Principal, ApiError> {
+        let Some(token) = header::bearer_token(authorization, &self.header_prefix)? else {
+            return Ok(Principal::Anonymous);
+        };
+        let validator = self.validator.as_ref().ok_or(AuthFailure::Decode)?;
+        let claims = validator.verify(token).await?;
+        let username = self
+            .username_handler
+            .username(&claims)
+            .ok_or(AuthFailure::InvalidPayload)?;
+        let create = self.username_handler.creates_users();
+        let user = self
+            .db
+            .run(move |conn| {
+                if create {
+                    User::get_or_create(conn, &username).map(Some)
+                } else {
+                    User::find(conn, &username)
+                }
+            })
+            .await?
+            .ok_or(AuthFailure::UnknownUser)?;
+        if !user.is_active {
+            return Err(AuthFailure::UserDisabled.into());
+        }
+        Ok(Principal::User {
+            user: Arc::new(user),
+            claims: Arc::new(claims),
+        })
+    }
+}

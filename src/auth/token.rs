@@ -1,0 +1,156 @@
+//! Token validation, built once from settings.
+//!
+//! The algorithm list comes from settings, never from the token: a header's
+//! `alg` outside it is refused before any key is touched, and a JWKS key that
+//! names its `alg` verifies only that one. HS* tokens are checked with the
+//! shared secret only, so an RSA public key can never serve as an HMAC key.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{Map, Value};
+
+use super::keys::{KeyStore, Lookup};
+use crate::error::{ApiError, AuthFailure};
+use crate::settings::{AuthSettings, is_hmac};
+
+pub type Claims = Map<String, Value>;
+
+pub struct TokenValidator {
+    issuer: String,
+    /// One `Validation` per allowed algorithm, built once.
+    validations: HashMap<Algorithm, Validation>,
+    secret: Option<DecodingKey>,
+    keys: Arc<dyn KeyStore>,
+}
+
+/// What the unverified header says; used only to find the key.
+struct Header {
+    alg: Algorithm,
+    kid: Option<String>,
+}
+
+impl TokenValidator {
+    pub fn new(issuer: String, auth: &AuthSettings, keys: Arc<dyn KeyStore>) -> Self {
+        let mut validations = HashMap::new();
+        for &alg in &auth.algorithms {
+            let mut v = Validation::new(alg);
+            // jsonwebtoken's defaults differ from ours: 60 s leeway, nbf unchecked.
+            v.leeway = auth.leeway_secs;
+            v.validate_exp = true;
+            v.validate_nbf = true;
+            v.set_issuer(&[issuer.as_str()]);
+            if auth.audience.is_empty() {
+                v.validate_aud = false;
+                v.set_required_spec_claims(&["exp", "iss"]);
+            } else {
+                v.set_audience(&auth.audience);
+                v.set_required_spec_claims(&["exp", "iss", "aud"]);
+            }
+            validations.insert(alg, v);
+        }
+        TokenValidator {
+            issuer,
+            validations,
+            secret: auth
+                .secret
+                .as_ref()
+                .map(|s| DecodingKey::from_secret(s.expose().as_bytes())),
+            keys,
+        }
+    }
+
+    /// Verifies the signature and the claims; returns the payload.
+    pub async fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        let header = self.header(token)?;
+        let validation = self
+            .validations
+            .get(&header.alg)
+            .ok_or(AuthFailure::Invalid)?;
+        let claims = if is_hmac(header.alg) {
+            let secret = self.secret.as_ref().ok_or(AuthFailure::Invalid)?;
+            decode(token, secret, validation)?
+        } else {
+            let key = self.find_key(header.kid.as_deref()).await?;
+            if key.alg.is_some_and(|alg| alg != header.alg) {
+                return Err(AuthFailure::Invalid.into());
+            }
+            decode(token, &key.key, validation)?
+        };
+        // Stricter than the library: iss must be the one string, not an array holding it.
+        if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
+            return Err(AuthFailure::Invalid.into());
+        }
+        if claims.get("iat").is_some_and(|iat| !iat.is_number()) {
+            return Err(AuthFailure::Invalid.into());
+        }
+        Ok(claims)
+    }
+
+    fn header(&self, token: &str) -> Result<Header, AuthFailure> {
+        let mut segments = token.split('.');
+        let (Some(header), Some(_), Some(_), None) = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) else {
+            return Err(AuthFailure::Decode);
+        };
+        let bytes = URL_SAFE_NO_PAD
+            .decode(header)
+            .map_err(|_| AuthFailure::Decode)?;
+        let header: Map<String, Value> =
+            serde_json::from_slice(&bytes).map_err(|_| AuthFailure::Decode)?;
+        let alg = match header.get("alg") {
+            Some(Value::String(name)) => name
+                .parse::<Algorithm>()
+                .ok()
+                .filter(|alg| self.validations.contains_key(alg))
+                .ok_or(AuthFailure::Invalid)?,
+            _ => return Err(AuthFailure::Decode),
+        };
+        let kid = match header.get("kid") {
+            None => None,
+            Some(Value::String(kid)) => Some(kid.clone()),
+            Some(_) => return Err(AuthFailure::Decode),
+        };
+        Ok(Header { alg, kid })
+    }
+
+    async fn find_key(
+        &self,
+        kid: Option<&str>,
+    ) -> Result<Arc<super::keys::VerifyingKey>, ApiError> {
+        if let Lookup::Found(key) = self.keys.lookup(kid) {
+            return Ok(key);
+        }
+        self.keys.refresh_after_miss().await;
+        match self.keys.lookup(kid) {
+            Lookup::Found(key) => Ok(key),
+            Lookup::Missing => Err(AuthFailure::Decode.into()),
+            Lookup::Unavailable => Err(ApiError::AuthUnavailable),
+        }
+    }
+}
+
+fn decode(token: &str, key: &DecodingKey, validation: &Validation) -> Result<Claims, AuthFailure> {
+    jsonwebtoken::decode::<Claims>(token, key, validation)
+        .map(|data| data.claims)
+        .map_err(|e| match e.kind() {
+            ErrorKind::ExpiredSignature => AuthFailure::Expired,
+            ErrorKind::InvalidIssuer
+            | ErrorKind::InvalidAudience
+            | ErrorKind::InvalidSubject
+            | ErrorKind::ImmatureSignature
+            | ErrorKind::InvalidAlgorithm
+            | ErrorKind::MissingAlgorithm
+            | ErrorKind::MissingRequiredClaim(_)
+            | ErrorKind::InvalidClaimFormat(_) => AuthFailure::Invalid,
+            _ => AuthFailure::Decode,
+        })
+}

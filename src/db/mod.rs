@@ -1,0 +1,165 @@
+//! The database: one connection type over SQLite and PostgreSQL, the pool,
+//! the embedded migrations, and `Db::run`, the one way handlers reach it.
+
+pub mod models;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::ApiError;
+use crate::settings::{DatabaseSettings, DatabaseUrl};
+
+/// The DDL differs between the backends, so each has its own folder.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+type MigrationError = Box<dyn std::error::Error + Send + Sync>;
+
+impl DbConnection {
+    /// Opens the backend the URL names (never guessing: `establish` on the
+    /// multi-connection would try each backend, and SQLite accepts any string).
+    pub fn open(url: &DatabaseUrl) -> Result<DbConnection, ConnectionError> {
+        match url {
+            DatabaseUrl::Postgres(raw) => PgConnection::establish(raw).map(DbConnection::Postgres),
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        ConnectionError::BadConnection(format!(
+                            "cannot create {}: {e}",
+                            dir.display()
+                        ))
+                    })?;
+                }
+                let path = path.to_str().ok_or_else(|| {
+                    ConnectionError::InvalidConnectionUrl("the SQLite path is not UTF-8".into())
+                })?;
+                let mut conn = SqliteConnection::establish(path)?;
+                // WAL lets readers run beside a writer; busy_timeout makes
+                // concurrent writers wait instead of failing at once.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DbConnection::Postgres(_) => "postgres",
+            DbConnection::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Applies pending migrations; returns the versions applied.
+    pub fn apply_migrations(&mut self) -> Result<Vec<String>, MigrationError> {
+        let applied = match self {
+            DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS)?,
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS)?,
+        };
+        Ok(applied.iter().map(ToString::to_string).collect())
+    }
+
+    /// Reverts every applied migration (tests and `todoapi migrate --revert-all`).
+    pub fn revert_migrations(&mut self) -> Result<Vec<String>, MigrationError> {
+        let reverted = match self {
+            DbConnection::Postgres(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS)?,
+            DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS)?,
+        };
+        Ok(reverted.iter().map(ToString::to_string).collect())
+    }
+}
+
+/// r2d2 manager that opens the backend named by the URL.
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        DbConnection::open(&self.url).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+
+/// The shared pool. Cloning is cheap.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+}
+
+impl Db {
+    /// Builds the pool; fails when no connection can be opened.
+    pub fn connect(settings: &DatabaseSettings) -> Result<Db, String> {
+        let size = match settings.pool_size {
+            0 => std::thread::available_parallelism()
+                .map(|n| n.get() as u32)
+                .unwrap_or(2)
+                .max(2),
+            n => n,
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(settings.timeout_secs))
+            // A broken connection is noticed by `has_broken` after its failed
+            // query; checking each checkout would cost a round trip per request.
+            .test_on_check_out(false)
+            .build(ConnectionManager {
+                url: settings.url.clone(),
+            })
+            .map_err(|e| format!("cannot open {:?}: {e}", settings.url))?;
+        Ok(Db { pool })
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(ApiError::from)?;
+            f(&mut conn).map_err(ApiError::from)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Runs pending migrations on one connection (synchronously: start-up and CLI).
+    pub fn migrate(&self) -> Result<Vec<String>, String> {
+        let mut conn = self.pool.get().map_err(|e| e.to_string())?;
+        conn.apply_migrations().map_err(|e| e.to_string())
+    }
+
+    /// A connection for synchronous callers (CLI, tests).
+    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, String> {
+        self.pool.get().map_err(|e| e.to_string())
+    }
+}

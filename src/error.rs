@@ -1,0 +1,195 @@
+//! The one error type of the API and the one place that renders every error
+//! body, as DRF's exception handler does: `{"detail": "…"}` or a field-error map.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use actix_web_httpauth::headers::www_authenticate::bearer::Error as BearerError;
+
+/// DRF's realm for the `WWW-Authenticate` challenge.
+pub const REALM: &str = "api";
+/// Seconds a client should wait after a 503.
+const RETRY_AFTER_SECS: u32 = 5;
+
+/// Field name → messages, as DRF's `ValidationError` detail.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("Authentication credentials were not provided.")]
+    NotAuthenticated,
+    #[error("{0}")]
+    AuthenticationFailed(AuthFailure),
+    #[error("You do not have permission to perform this action.")]
+    PermissionDenied,
+    #[error("Not found.")]
+    NotFound,
+    #[error("Method \"{0}\" not allowed.")]
+    MethodNotAllowed(Method),
+    #[error("Unsupported media type \"{0}\" in request.")]
+    UnsupportedMediaType(String),
+    #[error("Could not satisfy the request Accept header.")]
+    NotAcceptable,
+    /// A body that could not be parsed (`JSON parse error - …`).
+    #[error("{0}")]
+    ParseError(String),
+    #[error("Invalid input.")]
+    Validation(FieldErrors),
+    #[error("Request body is too large.")]
+    PayloadTooLarge,
+    #[error("Authentication service temporarily unavailable.")]
+    AuthUnavailable,
+    #[error("Service temporarily unavailable.")]
+    ServiceUnavailable,
+    /// Logged with its cause; the client sees a generic message.
+    #[error("A server error occurred.")]
+    Internal(String),
+}
+
+/// Why presented credentials were refused; each renders DRF's exact text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AuthFailure {
+    #[error("Invalid Authorization header. No credentials provided.")]
+    NoCredentials,
+    #[error("Invalid Authorization header. Credentials string should not contain spaces.")]
+    CredentialsWithSpaces,
+    #[error("Signature has expired.")]
+    Expired,
+    /// Malformed token, bad signature, or a key the JWKS does not hold.
+    #[error("Error decoding signature.")]
+    Decode,
+    /// iss, aud, nbf, alg or a missing exp.
+    #[error("Incorrect authentication credentials.")]
+    Invalid,
+    /// The username handler found no usable username in the payload.
+    #[error("Invalid payload.")]
+    InvalidPayload,
+    /// The payload names a user that does not exist (DRF's wording).
+    #[error("Invalid signature.")]
+    UnknownUser,
+    #[error("User account is disabled.")]
+    UserDisabled,
+}
+
+impl ApiError {
+    pub fn internal(cause: impl Into<String>) -> Self {
+        ApiError::Internal(cause.into())
+    }
+
+    /// A validation error on one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.insert(field.to_owned(), vec![message.into()]);
+        ApiError::Validation(errors)
+    }
+
+    /// The `WWW-Authenticate` value for a 401: `Bearer realm="api"`, plus the
+    /// RFC 6750 error code when credentials were presented.
+    fn challenge(&self) -> Option<String> {
+        let error = match self {
+            ApiError::NotAuthenticated
+            | ApiError::AuthenticationFailed(AuthFailure::NoCredentials) => None,
+            // RFC 6750 §3.1: a malformed header is a bad request, not a bad token.
+            ApiError::AuthenticationFailed(AuthFailure::CredentialsWithSpaces) => {
+                Some(BearerError::InvalidRequest)
+            }
+            ApiError::AuthenticationFailed(_) => Some(BearerError::InvalidToken),
+            _ => return None,
+        };
+        // Written here rather than by actix-web-httpauth's `Bearer`, whose 0.8
+        // rendering leaves out the commas RFC 7235 puts between auth-params.
+        Some(match error {
+            None => format!("Bearer realm=\"{REALM}\""),
+            Some(e) => format!("Bearer realm=\"{REALM}\", error=\"{}\"", e.as_str()),
+        })
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::NotAuthenticated | ApiError::AuthenticationFailed(_) => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::PermissionDenied => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            ApiError::ParseError(_) | ApiError::Validation(_) => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::AuthUnavailable | ApiError::ServiceUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            log::error!("internal error: {cause}");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(value) = self
+            .challenge()
+            .and_then(|c| HeaderValue::from_str(&c).ok())
+        {
+            response.insert_header((header::WWW_AUTHENTICATE, value));
+        }
+        if matches!(
+            self,
+            ApiError::AuthUnavailable | ApiError::ServiceUnavailable
+        ) {
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+        }
+        match self {
+            ApiError::Validation(errors) => response.json(errors),
+            other => response.json(serde_json::json!({ "detail": other.to_string() })),
+        }
+    }
+}
+
+impl From<AuthFailure> for ApiError {
+    fn from(failure: AuthFailure) -> Self {
+        ApiError::AuthenticationFailed(failure)
+    }
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(e: r2d2::Error) -> Self {
+        log::warn!("database unavailable: {e}");
+        ApiError::ServiceUnavailable
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => ApiError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                log::warn!("database connection lost: {}", info.message());
+                ApiError::ServiceUnavailable
+            }
+            Error::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if is_unavailable(info.message()) =>
+            {
+                log::warn!("database unavailable: {}", info.message());
+                ApiError::ServiceUnavailable
+            }
+            other => ApiError::internal(format!("database error: {other}")),
+        }
+    }
+}
+
+/// Messages of errors that mean "try again later" rather than a bug.
+fn is_unavailable(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("database is locked")
+        || m.contains("server closed the connection")
+        || m.contains("terminating connection")
+        || m.contains("connection")
+            && (m.contains("refused") || m.contains("reset") || m.contains("closed"))
+}

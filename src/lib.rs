@@ -1,0 +1,14 @@
+//! todoapi: the todo app's back-end. Tasks at `/api/task/`, every request
+//! authenticated by default with an Auth0-issued RS256 JWT, policy declared in
+//! layered settings the way a Django REST framework project declares it.
+//!
+//! Where a rule lives: settings in [`settings`], the database in [`db`],
+//! authentication and permissions in [`auth`], the endpoints in [`api`], every
+//! error body in [`error`], the server's assembly in [`startup`].
+
+pub mod api;
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod settings;
+pub mod startup;

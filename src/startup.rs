@@ -1,0 +1,171 @@
+//! Assembles the server: database, key store, authenticator, routes.
+//! `Application::build` binds the listener, so tests can ask for port 0.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::{Method, header};
+use actix_web::middleware::{Condition, Logger};
+use actix_web::{App, HttpServer, web};
+
+use crate::api;
+use crate::auth::Authenticator;
+use crate::auth::keys::{JwksKeyStore, JwksPolicy, KeyStore};
+use crate::auth::token::TokenValidator;
+use crate::db::Db;
+use crate::settings::Settings;
+
+/// What every handler and middleware shares; built once, outside the worker closure.
+pub struct AppState {
+    pub settings: Settings,
+    pub db: Db,
+    pub authenticator: Authenticator,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    background: Vec<tokio::task::JoinHandle<()>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(String),
+    #[error("migrations: {0}")]
+    Migrations(String),
+    #[error("auth: {0}")]
+    Auth(String),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+}
+
+impl Application {
+    /// Opens the database (migrating it unless told not to), starts the key
+    /// store's background fetch and binds the listener. Must run inside a Tokio runtime.
+    pub async fn build(settings: Settings) -> Result<Application, StartError> {
+        let db = Db::connect(&settings.database).map_err(StartError::Database)?;
+        if settings.database.migrate_on_start {
+            let applied = db.migrate().map_err(StartError::Migrations)?;
+            if !applied.is_empty() {
+                log::info!("applied migrations: {}", applied.join(", "));
+            }
+        }
+
+        let mut background = Vec::new();
+        let validator = match (&settings.auth.issuer, &settings.auth.jwks_uri) {
+            (Some(issuer), Some(jwks_uri)) => {
+                let store = Arc::new(
+                    JwksKeyStore::new(
+                        jwks_uri.clone(),
+                        settings.auth.algorithms.clone(),
+                        JwksPolicy::default(),
+                    )
+                    .map_err(StartError::Auth)?,
+                );
+                // Start-up does not wait for the identity provider.
+                background.push(tokio::spawn(store.clone().keep_fresh()));
+                let keys: Arc<dyn KeyStore> = store;
+                Some(TokenValidator::new(issuer.clone(), &settings.auth, keys))
+            }
+            _ => {
+                log::warn!("no Auth0 tenant configured (auth.domain): every token will be refused");
+                None
+            }
+        };
+        let authenticator = Authenticator::new(&settings.auth, validator, db.clone());
+
+        let address = settings.bind_address();
+        let listener = TcpListener::bind(&address).map_err(|source| StartError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind {
+                address: address.clone(),
+                source,
+            })?
+            .port();
+        let workers = settings.server.workers;
+        let state = web::Data::new(AppState {
+            settings,
+            db,
+            authenticator,
+        });
+
+        let mut server = HttpServer::new({
+            let state = state.clone();
+            move || {
+                let settings = &state.settings;
+                let cors_on = !settings.cors.allowed_origins.is_empty();
+                App::new()
+                    .app_data(state.clone())
+                    .wrap(Condition::new(
+                        cors_on,
+                        cors(&settings.cors.allowed_origins),
+                    ))
+                    .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+                    .configure(|cfg| api::configure(cfg, &settings.rest_framework))
+                    .default_service(web::to(api::fallback))
+            }
+        })
+        .listen(listener)
+        .map_err(|source| StartError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+            background,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the server stops (a signal, or its handle).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        for task in self.background {
+            task.abort();
+        }
+        result
+    }
+}
+
+/// CORS for the SPA: a preflight from an allowed origin is answered here,
+/// before authentication, so it needs no token.
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .expose_headers([header::ALLOW, header::WWW_AUTHENTICATE])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
