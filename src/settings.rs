@@ -154,6 +154,20 @@ pub struct AuthSettings {
     pub username_handler: UsernameHandler,
     /// Shared secret for HS* algorithms.
     pub secret: Option<Secret>,
+    pub jwks: JwksSettings,
+}
+
+/// How the tenant's key set is fetched and cached (`auth.jwks`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct JwksSettings {
+    /// Background refresh period.
+    pub refresh_secs: u64,
+    /// An unknown `kid` refetches only if the last fetch is older than this.
+    pub cooldown_secs: u64,
+    /// Per fetch: connect and response.
+    pub timeout_secs: u64,
+    /// Ceiling of the retry backoff while fetches fail.
+    pub retry_max_secs: u64,
 }
 
 /// A value that never shows in logs or `Debug` output.
@@ -239,6 +253,7 @@ struct RawAuth {
     username_handler: String,
     #[serde(default)]
     secret: String,
+    jwks: JwksSettings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -530,6 +545,15 @@ fn validate(
             Err(msg) => problem("auth.algorithms", msg),
         }
     }
+    if raw.auth.jwks.timeout_secs == 0 {
+        problem("auth.jwks.timeout_secs", "must be greater than 0".into());
+    }
+    if raw.auth.jwks.refresh_secs == 0 {
+        problem("auth.jwks.refresh_secs", "must be greater than 0".into());
+    }
+    if raw.auth.jwks.retry_max_secs == 0 {
+        problem("auth.jwks.retry_max_secs", "must be greater than 0".into());
+    }
     let header_prefix = raw.auth.header_prefix.trim().to_owned();
     if header_prefix.is_empty() || header_prefix.contains(char::is_whitespace) {
         problem(
@@ -617,6 +641,7 @@ fn validate(
             header_prefix,
             username_handler,
             secret,
+            jwks: raw.auth.jwks,
         },
         rest_framework: RestFrameworkSettings {
             default_permission,
@@ -647,6 +672,10 @@ const KNOWN_KEYS: &[&str] = &[
     "auth.header_prefix",
     "auth.username_handler",
     "auth.secret",
+    "auth.jwks.refresh_secs",
+    "auth.jwks.cooldown_secs",
+    "auth.jwks.timeout_secs",
+    "auth.jwks.retry_max_secs",
     "rest_framework.default_permission",
     "rest_framework.permissions",
     "cors.allowed_origins",
@@ -802,6 +831,22 @@ impl Settings {
                 } else {
                     "\"\"".into()
                 },
+            ),
+            (
+                "auth.jwks.refresh_secs",
+                self.auth.jwks.refresh_secs.to_string(),
+            ),
+            (
+                "auth.jwks.cooldown_secs",
+                self.auth.jwks.cooldown_secs.to_string(),
+            ),
+            (
+                "auth.jwks.timeout_secs",
+                self.auth.jwks.timeout_secs.to_string(),
+            ),
+            (
+                "auth.jwks.retry_max_secs",
+                self.auth.jwks.retry_max_secs.to_string(),
             ),
             (
                 "rest_framework.default_permission",

@@ -64,7 +64,7 @@ impl Application {
                     JwksKeyStore::new(
                         jwks_uri.clone(),
                         settings.auth.algorithms.clone(),
-                        JwksPolicy::default(),
+                        JwksPolicy::from_settings(&settings.auth.jwks),
                     )
                     .map_err(StartError::Auth)?,
                 );

@@ -154,14 +154,17 @@ pub struct JwksPolicy {
     pub retry_max: Duration,
 }
 
-impl Default for JwksPolicy {
-    fn default() -> Self {
+/// A JWKS larger than this is refused (Auth0's holds a few keys: a few KiB).
+pub const MAX_JWKS_BYTES: usize = 1024 * 1024;
+
+impl JwksPolicy {
+    pub fn from_settings(s: &crate::settings::JwksSettings) -> Self {
         JwksPolicy {
-            refresh: Duration::from_secs(600),
-            cooldown: Duration::from_secs(30),
-            timeout: Duration::from_secs(5),
-            max_bytes: 1024 * 1024,
-            retry_max: Duration::from_secs(30),
+            refresh: Duration::from_secs(s.refresh_secs),
+            cooldown: Duration::from_secs(s.cooldown_secs),
+            timeout: Duration::from_secs(s.timeout_secs),
+            max_bytes: MAX_JWKS_BYTES,
+            retry_max: Duration::from_secs(s.retry_max_secs),
         }
     }
 }

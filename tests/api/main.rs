@@ -1,0 +1,11 @@
+//! The API suite: real server on port 0, real HTTP, a database of each test's
+//! own, a JWKS server on loopback. Runs on SQLite, and on PostgreSQL with
+//! `TEST_BACKEND=postgres TEST_POSTGRES_URL=…` (`make test` does both when it can).
+
+mod auth;
+mod cors;
+mod helpers;
+mod migrations;
+mod permissions;
+mod settings;
+mod tasks;
