@@ -43,6 +43,14 @@ pub enum ApiError {
     AuthUnavailable,
     #[error("Service temporarily unavailable.")]
     ServiceUnavailable,
+    /// An OAuth 2.0 token endpoint error (RFC 6749 §5.2), rendered
+    /// `{"error", "error_description"}` instead of DRF's shape.
+    #[error("{description}")]
+    OAuth {
+        status: StatusCode,
+        error: &'static str,
+        description: String,
+    },
     /// Logged with its cause; the client sees a generic message.
     #[error("A server error occurred.")]
     Internal(String),
@@ -123,6 +131,7 @@ impl ResponseError for ApiError {
             ApiError::AuthUnavailable | ApiError::ServiceUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            ApiError::OAuth { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -146,7 +155,22 @@ impl ResponseError for ApiError {
         }
         match self {
             ApiError::Validation(errors) => response.json(errors),
+            ApiError::OAuth {
+                error, description, ..
+            } => response
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(serde_json::json!({ "error": error, "error_description": description })),
             other => response.json(serde_json::json!({ "detail": other.to_string() })),
+        }
+    }
+}
+
+impl ApiError {
+    pub fn oauth(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
+        ApiError::OAuth {
+            status,
+            error,
+            description: description.into(),
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use todoapi::auth::dev_issuer::{self, DevIssuer, TokenOptions};
 use todoapi::db::Db;
 use todoapi::settings::{self, Settings};
 use todoapi::startup::Application;
@@ -31,6 +32,25 @@ enum Command {
     },
     /// Print the effective settings (secrets redacted); exit non-zero when they are invalid.
     Check,
+    /// Print a token signed by the development issuer (auth.dev_issuer), which
+    /// a running development server accepts.
+    Token {
+        /// The subject (`sub`).
+        #[arg(long, default_value = "dev-user")]
+        sub: String,
+        /// The `scope` claim (default: auth.dev_issuer.scope; "" leaves it out).
+        #[arg(long)]
+        scope: Option<String>,
+        /// Adds to the `permissions` claim; repeat for more.
+        #[arg(long = "permission", value_name = "PERMISSION")]
+        permissions: Vec<String>,
+        /// Lifetime in seconds (default: auth.dev_issuer.token_lifetime_secs).
+        #[arg(long)]
+        expires_in: Option<u64>,
+        /// The `aud` claim (default: the server's audience).
+        #[arg(long)]
+        audience: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -51,15 +71,92 @@ fn main() -> ExitCode {
             println!("# settings are valid");
             ExitCode::SUCCESS
         }
+        Command::Token {
+            sub,
+            scope,
+            permissions,
+            expires_in,
+            audience,
+        } => {
+            let options = TokenOptions {
+                sub,
+                scope,
+                permissions,
+                expires_in,
+                audience,
+                ..TokenOptions::default()
+            };
+            match token(&settings, options) {
+                Ok(token) => {
+                    println!("{token}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("todoapi: token: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn token(settings: &Settings, options: TokenOptions) -> Result<String, String> {
+    if !settings.auth.dev_issuer.enabled {
+        return Err("the development issuer is off (auth.dev_issuer.enabled = false)".into());
+    }
+    if settings.server.port == 0 && settings.auth.dev_issuer.issuer.is_none() {
+        return Err(
+            "server.port is 0, so the issuer URL is unknown; set auth.dev_issuer.issuer".into(),
+        );
+    }
+    let issuer = dev_issuer::issuer_url(settings, settings.server.port);
+    let dev = DevIssuer::load_or_create(&settings.auth.dev_issuer, issuer)?;
+    Ok(dev.mint(options)?.token)
+}
+
+/// What a developer needs once the server listens: where, a token, a first request.
+fn announce(app: &Application, settings: &Settings) {
+    let host = match settings.server.host.as_str() {
+        "0.0.0.0" | "::" => "127.0.0.1",
+        host => host,
+    };
+    let base = format!("http://{host}:{}", app.port());
+    println!("todoapi is listening on {base}");
+    let Some(dev) = app.dev_issuer() else {
+        return;
+    };
+    let minted = dev.mint(TokenOptions {
+        sub: "dev-user".into(),
+        ..TokenOptions::default()
+    });
+    match minted {
+        Ok(minted) => {
+            println!(
+                "Development issuer {} (client id {:?}, secret {:?}, token URL {base}/dev/oauth/token)",
+                dev.issuer(),
+                dev.client_id(),
+                dev.client_secret().expose()
+            );
+            println!(
+                "A token, valid for {} s (more: `todoapi token`):\n\n{}\n",
+                minted.expires_in, minted.token
+            );
+            println!(
+                "List the tasks:\n\ncurl -H \"Authorization: Bearer {}\" {base}/api/task/\n",
+                minted.token
+            );
+        }
+        Err(e) => log::warn!("development issuer: {e}"),
     }
 }
 
 fn serve(settings: Settings) -> ExitCode {
     let result = actix_web::rt::System::new().block_on(async move {
+        let shown = settings.clone();
         let app = Application::build(settings)
             .await
             .map_err(|e| e.to_string())?;
-        log::info!("listening on port {}", app.port());
+        announce(&app, &shown);
         app.run_until_stopped().await.map_err(|e| e.to_string())
     });
     match result {

@@ -155,7 +155,28 @@ pub struct AuthSettings {
     /// Shared secret for HS* algorithms.
     pub secret: Option<Secret>,
     pub jwks: JwksSettings,
+    pub dev_issuer: DevIssuerSettings,
 }
+
+/// The built-in development issuer (`auth.dev_issuer`): a local stand-in for
+/// an Auth0 tenant, so that a fresh checkout works with no account and no network.
+#[derive(Debug, Clone)]
+pub struct DevIssuerSettings {
+    pub enabled: bool,
+    /// The RSA key, created on first run (mode 0600) and reused.
+    pub key_path: PathBuf,
+    /// `iss`; empty means the server's own base URL.
+    pub issuer: Option<String>,
+    /// `aud` of its tokens: `auth.audience`'s first value, else `todoapi`.
+    pub audience: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub scope: String,
+    pub token_lifetime_secs: u64,
+}
+
+/// The audience of development tokens when `auth.audience` names none.
+pub const DEV_AUDIENCE: &str = "todoapi";
 
 /// How the tenant's key set is fetched and cached (`auth.jwks`).
 #[derive(Debug, Clone, Deserialize)]
@@ -254,6 +275,19 @@ struct RawAuth {
     #[serde(default)]
     secret: String,
     jwks: JwksSettings,
+    dev_issuer: RawDevIssuer,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawDevIssuer {
+    enabled: bool,
+    key_path: String,
+    #[serde(default)]
+    issuer: String,
+    client_id: String,
+    client_secret: String,
+    scope: String,
+    token_lifetime_secs: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -554,6 +588,50 @@ fn validate(
     if raw.auth.jwks.retry_max_secs == 0 {
         problem("auth.jwks.retry_max_secs", "must be greater than 0".into());
     }
+    let dev = raw.auth.dev_issuer;
+    if dev.enabled && production {
+        problem(
+            "auth.dev_issuer.enabled",
+            "must be false in production: the development issuer signs tokens for anyone who asks"
+                .into(),
+        );
+    }
+    if dev.enabled {
+        if dev.key_path.trim().is_empty() {
+            problem("auth.dev_issuer.key_path", "must not be empty".into());
+        }
+        if dev.client_id.trim().is_empty() || dev.client_secret.is_empty() {
+            problem(
+                "auth.dev_issuer.client_id",
+                "the development issuer needs a client id and a client secret".into(),
+            );
+        }
+        if dev.token_lifetime_secs == 0 {
+            problem(
+                "auth.dev_issuer.token_lifetime_secs",
+                "must be greater than 0".into(),
+            );
+        }
+        if !dev.issuer.trim().is_empty() && Url::parse(dev.issuer.trim()).is_err() {
+            problem(
+                "auth.dev_issuer.issuer",
+                format!("{:?} is not a URL", dev.issuer),
+            );
+        }
+    }
+    let dev_issuer = DevIssuerSettings {
+        enabled: dev.enabled,
+        key_path: PathBuf::from(dev.key_path.trim()),
+        issuer: Some(dev.issuer.trim().to_owned()).filter(|s| !s.is_empty()),
+        audience: audience
+            .first()
+            .cloned()
+            .unwrap_or_else(|| DEV_AUDIENCE.to_owned()),
+        client_id: dev.client_id.trim().to_owned(),
+        client_secret: Secret(dev.client_secret),
+        scope: dev.scope,
+        token_lifetime_secs: dev.token_lifetime_secs,
+    };
     let header_prefix = raw.auth.header_prefix.trim().to_owned();
     if header_prefix.is_empty() || header_prefix.contains(char::is_whitespace) {
         problem(
@@ -642,6 +720,7 @@ fn validate(
             username_handler,
             secret,
             jwks: raw.auth.jwks,
+            dev_issuer,
         },
         rest_framework: RestFrameworkSettings {
             default_permission,
@@ -676,6 +755,13 @@ const KNOWN_KEYS: &[&str] = &[
     "auth.jwks.cooldown_secs",
     "auth.jwks.timeout_secs",
     "auth.jwks.retry_max_secs",
+    "auth.dev_issuer.enabled",
+    "auth.dev_issuer.key_path",
+    "auth.dev_issuer.issuer",
+    "auth.dev_issuer.client_id",
+    "auth.dev_issuer.client_secret",
+    "auth.dev_issuer.scope",
+    "auth.dev_issuer.token_lifetime_secs",
     "rest_framework.default_permission",
     "rest_framework.permissions",
     "cors.allowed_origins",
@@ -847,6 +933,34 @@ impl Settings {
             (
                 "auth.jwks.retry_max_secs",
                 self.auth.jwks.retry_max_secs.to_string(),
+            ),
+            (
+                "auth.dev_issuer.enabled",
+                self.auth.dev_issuer.enabled.to_string(),
+            ),
+            (
+                "auth.dev_issuer.key_path",
+                format!("{:?}", self.auth.dev_issuer.key_path.display().to_string()),
+            ),
+            (
+                "auth.dev_issuer.issuer",
+                format!(
+                    "{:?}",
+                    self.auth.dev_issuer.issuer.clone().unwrap_or_default()
+                ),
+            ),
+            (
+                "auth.dev_issuer.client_id",
+                format!("{:?}", self.auth.dev_issuer.client_id),
+            ),
+            ("auth.dev_issuer.client_secret", "\"********\"".into()),
+            (
+                "auth.dev_issuer.scope",
+                format!("{:?}", self.auth.dev_issuer.scope),
+            ),
+            (
+                "auth.dev_issuer.token_lifetime_secs",
+                self.auth.dev_issuer.token_lifetime_secs.to_string(),
             ),
             (
                 "rest_framework.default_permission",

@@ -12,6 +12,7 @@ use actix_web::{App, HttpServer, web};
 
 use crate::api;
 use crate::auth::Authenticator;
+use crate::auth::dev_issuer::{self, DevIssuer};
 use crate::auth::keys::{JwksKeyStore, JwksPolicy, KeyStore};
 use crate::auth::token::TokenValidator;
 use crate::db::Db;
@@ -22,11 +23,14 @@ pub struct AppState {
     pub settings: Settings,
     pub db: Db,
     pub authenticator: Authenticator,
+    /// While `auth.dev_issuer.enabled`.
+    pub dev_issuer: Option<Arc<DevIssuer>>,
 }
 
 pub struct Application {
     port: u16,
     server: Server,
+    dev_issuer: Option<Arc<DevIssuer>>,
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -57,29 +61,7 @@ impl Application {
             }
         }
 
-        let mut background = Vec::new();
-        let validator = match (&settings.auth.issuer, &settings.auth.jwks_uri) {
-            (Some(issuer), Some(jwks_uri)) => {
-                let store = Arc::new(
-                    JwksKeyStore::new(
-                        jwks_uri.clone(),
-                        settings.auth.algorithms.clone(),
-                        JwksPolicy::from_settings(&settings.auth.jwks),
-                    )
-                    .map_err(StartError::Auth)?,
-                );
-                // Start-up does not wait for the identity provider.
-                background.push(tokio::spawn(store.clone().keep_fresh()));
-                let keys: Arc<dyn KeyStore> = store;
-                Some(TokenValidator::new(issuer.clone(), &settings.auth, keys))
-            }
-            _ => {
-                log::warn!("no Auth0 tenant configured (auth.domain): every token will be refused");
-                None
-            }
-        };
-        let authenticator = Authenticator::new(&settings.auth, validator, db.clone());
-
+        // Bind first: the development issuer's URL is the server's own, port included.
         let address = settings.bind_address();
         let listener = TcpListener::bind(&address).map_err(|source| StartError::Bind {
             address: address.clone(),
@@ -92,11 +74,55 @@ impl Application {
                 source,
             })?
             .port();
+
+        let mut background = Vec::new();
+        let mut validators = Vec::new();
+        if let (Some(issuer), Some(jwks_uri)) = (&settings.auth.issuer, &settings.auth.jwks_uri) {
+            let store = Arc::new(
+                JwksKeyStore::new(
+                    jwks_uri.clone(),
+                    settings.auth.algorithms.clone(),
+                    JwksPolicy::from_settings(&settings.auth.jwks),
+                )
+                .map_err(StartError::Auth)?,
+            );
+            // Start-up does not wait for the identity provider.
+            background.push(tokio::spawn(store.clone().keep_fresh()));
+            let keys: Arc<dyn KeyStore> = store;
+            validators.push(TokenValidator::new(
+                issuer.clone(),
+                &settings.auth.audience,
+                &settings.auth,
+                keys,
+            ));
+        }
+        let dev_issuer = if settings.auth.dev_issuer.enabled {
+            let dev = DevIssuer::load_or_create(
+                &settings.auth.dev_issuer,
+                dev_issuer::issuer_url(&settings, port),
+            )
+            .map_err(StartError::Auth)?;
+            validators.push(TokenValidator::new(
+                dev.issuer().to_owned(),
+                &[dev.audience().to_owned()],
+                &settings.auth,
+                dev.key_store(),
+            ));
+            Some(Arc::new(dev))
+        } else {
+            None
+        };
+        if validators.is_empty() {
+            log::warn!("no Auth0 tenant configured (auth.domain): every token will be refused");
+        }
+        let authenticator = Authenticator::new(&settings.auth, validators, db.clone());
+
         let workers = settings.server.workers;
         let state = web::Data::new(AppState {
             settings,
             db,
             authenticator,
+            dev_issuer: dev_issuer.clone(),
         });
 
         let mut server = HttpServer::new({
@@ -104,6 +130,7 @@ impl Application {
             move || {
                 let settings = &state.settings;
                 let cors_on = !settings.cors.allowed_origins.is_empty();
+                let dev_issuer_on = state.dev_issuer.is_some();
                 App::new()
                     .app_data(state.clone())
                     .wrap(Condition::new(
@@ -112,6 +139,11 @@ impl Application {
                     ))
                     .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
                     .configure(|cfg| api::configure(cfg, &settings.rest_framework))
+                    .configure(|cfg| {
+                        if dev_issuer_on {
+                            api::dev_issuer::configure(cfg);
+                        }
+                    })
                     .default_service(web::to(api::fallback))
             }
         })
@@ -126,12 +158,18 @@ impl Application {
         Ok(Application {
             port,
             server: server.run(),
+            dev_issuer,
             background,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The development issuer, while `auth.dev_issuer.enabled`.
+    pub fn dev_issuer(&self) -> Option<Arc<DevIssuer>> {
+        self.dev_issuer.clone()
     }
 
     /// Serves until the server stops (a signal, or its handle).

@@ -2,6 +2,7 @@
 //! permission class it declares in code (like a view's `permission_classes`).
 
 pub mod body;
+pub mod dev_issuer;
 pub mod fields;
 pub mod health;
 pub mod metadata;
@@ -139,7 +140,7 @@ fn resource(
         }))
 }
 
-async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::MethodNotAllowed(req.method().clone()))
 }
 

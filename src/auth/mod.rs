@@ -3,6 +3,7 @@
 //! permission check: no credentials → anonymous; credentials presented and
 //! refused → 401, whatever the route's permission.
 
+pub mod dev_issuer;
 pub mod header;
 pub mod keys;
 pub mod permissions;
@@ -43,17 +44,18 @@ impl Principal {
 
 pub struct Authenticator {
     header_prefix: String,
-    /// `None` when no tenant is configured: every token is refused.
-    validator: Option<TokenValidator>,
+    /// One per trusted issuer (the Auth0 tenant, the development issuer);
+    /// empty when none is configured: every token is refused.
+    validators: Vec<TokenValidator>,
     username_handler: UsernameHandler,
     db: Db,
 }
 
 impl Authenticator {
-    pub fn new(auth: &AuthSettings, validator: Option<TokenValidator>, db: Db) -> Self {
+    pub fn new(auth: &AuthSettings, validators: Vec<TokenValidator>, db: Db) -> Self {
         Authenticator {
             header_prefix: auth.header_prefix.clone(),
-            validator,
+            validators,
             username_handler: auth.username_handler.clone(),
             db,
         }
@@ -76,7 +78,7 @@ impl Authenticator {
         let Some(token) = header::bearer_token(authorization, &self.header_prefix)? else {
             return Ok(Principal::Anonymous);
         };
-        let validator = self.validator.as_ref().ok_or(AuthFailure::Decode)?;
+        let validator = self.validator_for(token).ok_or(AuthFailure::Decode)?;
         let claims = validator.verify(token).await?;
         let username = self
             .username_handler
@@ -101,5 +103,21 @@ impl Authenticator {
             user: Arc::new(user),
             claims: Arc::new(claims),
         })
+    }
+
+    /// With one trusted issuer, that one; with several, the one the token
+    /// names (unverified, only to pick the keys), else the first, whose
+    /// verification then refuses the token.
+    fn validator_for(&self, token: &str) -> Option<&TokenValidator> {
+        match self.validators.as_slice() {
+            [] => None,
+            [only] => Some(only),
+            all => {
+                let iss = token::peek_issuer(token);
+                all.iter()
+                    .find(|v| Some(v.issuer()) == iss.as_deref())
+                    .or(all.first())
+            }
+        }
     }
 }

@@ -35,7 +35,13 @@ struct Header {
 }
 
 impl TokenValidator {
-    pub fn new(issuer: String, auth: &AuthSettings, keys: Arc<dyn KeyStore>) -> Self {
+    /// `audience` empty: `aud` is not checked (settings allow that only outside production).
+    pub fn new(
+        issuer: String,
+        audience: &[String],
+        auth: &AuthSettings,
+        keys: Arc<dyn KeyStore>,
+    ) -> Self {
         let mut validations = HashMap::new();
         for &alg in &auth.algorithms {
             let mut v = Validation::new(alg);
@@ -44,11 +50,11 @@ impl TokenValidator {
             v.validate_exp = true;
             v.validate_nbf = true;
             v.set_issuer(&[issuer.as_str()]);
-            if auth.audience.is_empty() {
+            if audience.is_empty() {
                 v.validate_aud = false;
                 v.set_required_spec_claims(&["exp", "iss"]);
             } else {
-                v.set_audience(&auth.audience);
+                v.set_audience(audience);
                 v.set_required_spec_claims(&["exp", "iss", "aud"]);
             }
             validations.insert(alg, v);
@@ -62,6 +68,10 @@ impl TokenValidator {
                 .map(|s| DecodingKey::from_secret(s.expose().as_bytes())),
             keys,
         }
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
     }
 
     /// Verifies the signature and the claims; returns the payload.
@@ -153,4 +163,12 @@ fn decode(token: &str, key: &DecodingKey, validation: &Validation) -> Result<Cla
             | ErrorKind::InvalidClaimFormat(_) => AuthFailure::Invalid,
             _ => AuthFailure::Decode,
         })
+}
+
+/// The unverified `iss` of a token, to choose which trusted issuer verifies it.
+pub fn peek_issuer(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let claims: Claims = serde_json::from_slice(&bytes).ok()?;
+    claims.get("iss")?.as_str().map(str::to_owned)
 }

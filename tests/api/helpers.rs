@@ -379,6 +379,7 @@ pub fn config_dir() -> PathBuf {
 
 pub struct TestApp {
     pub address: String,
+    pub dev_issuer: Option<std::sync::Arc<todoapi::auth::dev_issuer::DevIssuer>>,
     pub port: u16,
     pub jwks: JwksServer,
     pub db: TestDb,
@@ -401,6 +402,7 @@ pub async fn spawn_app_on(jwks: JwksServer, db: TestDb, vars: &[(&str, &str)]) -
     env.insert("APP_ENV".into(), "test".into());
     env.insert("APP__DATABASE__URL".into(), db.url().into());
     env.insert("APP__AUTH__JWKS_URI".into(), jwks.uri.clone());
+    env.insert("APP__AUTH__DEV_ISSUER__KEY_PATH".into(), shared_dev_key());
     for (k, v) in vars {
         env.insert((*k).into(), (*v).into());
     }
@@ -409,14 +411,25 @@ pub async fn spawn_app_on(jwks: JwksServer, db: TestDb, vars: &[(&str, &str)]) -
         .await
         .expect("application starts");
     let port = app.port();
+    let dev_issuer = app.dev_issuer();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        dev_issuer,
         port,
         jwks,
         db,
         client: client(),
     }
+}
+
+/// One development signing key for the whole suite (made by the first test
+/// that needs it; creation is safe against concurrent tests).
+pub fn shared_dev_key() -> String {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("dev_issuer_key.pem")
+        .display()
+        .to_string()
 }
 
 /// A client that shows redirects instead of following them.

@@ -4,6 +4,7 @@
 
 mod auth;
 mod cors;
+mod dev_issuer;
 mod helpers;
 mod migrations;
 mod permissions;

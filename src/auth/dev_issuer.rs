@@ -1,0 +1,288 @@
+//! The development issuer: a local stand-in for an Auth0 tenant, so that a
+//! fresh checkout works with no account and no network. It owns an RSA key
+//! under `var/` (created on first run, mode 0600, reused after restarts),
+//! publishes it as a JWKS, and signs Auth0-shaped access tokens for
+//! `todoapi token` and the client-credentials grant at `/dev/oauth/token`.
+//! Settings refuse it in production.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+use std::sync::Arc;
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::{KeyPair, KeySize};
+use aws_lc_rs::signature::KeyPair as _;
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use serde_json::{Map, Value, json};
+
+use super::keys::{KeySet, KeyStore, StaticKeyStore, VerifyingKey};
+use crate::settings::{DevIssuerSettings, Secret, Settings};
+
+const PEM_LABEL: &str = "PRIVATE KEY";
+
+pub struct DevIssuer {
+    issuer: String,
+    audience: String,
+    kid: String,
+    jwk: Value,
+    signing: EncodingKey,
+    verifying: Arc<StaticKeyStore>,
+    client_id: String,
+    client_secret: Secret,
+    scope: String,
+    lifetime_secs: u64,
+}
+
+/// What to put in a development token.
+#[derive(Debug, Clone, Default)]
+pub struct TokenOptions {
+    pub sub: String,
+    /// `None`: the issuer's default scope; `Some("")`: no scope claim.
+    pub scope: Option<String>,
+    pub permissions: Vec<String>,
+    /// `None`: `auth.dev_issuer.token_lifetime_secs`.
+    pub expires_in: Option<u64>,
+    /// `None`: the issuer's audience.
+    pub audience: Option<String>,
+    /// Further claims; they replace the ones above of the same name.
+    pub extra: Map<String, Value>,
+}
+
+/// A token and what a client needs to know about it.
+pub struct Minted {
+    pub token: String,
+    pub expires_in: u64,
+    pub scope: String,
+}
+
+/// The development issuer's `iss`: `auth.dev_issuer.issuer`, else the server's
+/// base URL for this port (a wildcard bind address is reached on loopback).
+pub fn issuer_url(settings: &Settings, port: u16) -> String {
+    if let Some(issuer) = &settings.auth.dev_issuer.issuer {
+        return issuer.clone();
+    }
+    let host = match settings.server.host.as_str() {
+        "0.0.0.0" | "::" | "[::]" | "" => "127.0.0.1",
+        host if host.contains(':') && !host.starts_with('[') => {
+            return format!("http://[{host}]:{port}/");
+        }
+        host => host,
+    };
+    format!("http://{host}:{port}/")
+}
+
+impl DevIssuer {
+    /// Loads the key from `key_path`, creating it on first run.
+    pub fn load_or_create(settings: &DevIssuerSettings, issuer: String) -> Result<Self, String> {
+        let (pair, pem) = load_or_create_key(&settings.key_path)?;
+        let public = pair.public_key();
+        let n = URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero());
+        let e = URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero());
+        let kid = thumbprint(&n, &e);
+        let jwk = json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": n, "e": e});
+        let signing = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| {
+            format!(
+                "{}: not a usable RSA key ({e})",
+                settings.key_path.display()
+            )
+        })?;
+        let decoding = DecodingKey::from_rsa_components(&n, &e)
+            .map_err(|e| format!("development key: {e}"))?;
+        let verifying = Arc::new(StaticKeyStore::new(KeySet::new(vec![VerifyingKey {
+            kid: Some(kid.clone()),
+            alg: Some(Algorithm::RS256),
+            key: decoding,
+        }])));
+        Ok(DevIssuer {
+            issuer,
+            audience: settings.audience.clone(),
+            kid,
+            jwk,
+            signing,
+            verifying,
+            client_id: settings.client_id.clone(),
+            client_secret: settings.client_secret.clone(),
+            scope: settings.scope.clone(),
+            lifetime_secs: settings.token_lifetime_secs,
+        })
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    pub fn client_secret(&self) -> &Secret {
+        &self.client_secret
+    }
+
+    pub fn key_store(&self) -> Arc<dyn KeyStore> {
+        self.verifying.clone()
+    }
+
+    pub fn jwks(&self) -> Value {
+        json!({ "keys": [self.jwk] })
+    }
+
+    /// Whether the client credentials match (compared in constant time).
+    pub fn client_matches(&self, id: &str, secret: &str) -> bool {
+        let id_ok = constant_time_eq(id.as_bytes(), self.client_id.as_bytes());
+        let secret_ok = constant_time_eq(secret.as_bytes(), self.client_secret.expose().as_bytes());
+        id_ok & secret_ok
+    }
+
+    /// Signs an Auth0-shaped access token.
+    pub fn mint(&self, options: TokenOptions) -> Result<Minted, String> {
+        let now = chrono::Utc::now().timestamp();
+        let expires_in = options.expires_in.unwrap_or(self.lifetime_secs);
+        let scope = options.scope.unwrap_or_else(|| self.scope.clone());
+        let mut claims = Map::new();
+        claims.insert("iss".into(), json!(self.issuer));
+        claims.insert("sub".into(), json!(options.sub));
+        claims.insert(
+            "aud".into(),
+            json!(options.audience.unwrap_or_else(|| self.audience.clone())),
+        );
+        claims.insert("iat".into(), json!(now));
+        claims.insert(
+            "exp".into(),
+            json!(now.saturating_add(i64::try_from(expires_in).unwrap_or(i64::MAX))),
+        );
+        if !scope.is_empty() {
+            claims.insert("scope".into(), json!(scope));
+        }
+        if !options.permissions.is_empty() {
+            claims.insert("permissions".into(), json!(options.permissions));
+        }
+        claims.extend(options.extra);
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &self.signing)
+            .map_err(|e| format!("cannot sign: {e}"))?;
+        Ok(Minted {
+            token,
+            expires_in,
+            scope,
+        })
+    }
+}
+
+/// RFC 7638 JWK thumbprint: a stable `kid` for the key.
+fn thumbprint(n: &str, e: &str) -> String {
+    let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Reads the PKCS#8 PEM key at `path`, or generates one and writes it with
+/// mode 0600. Concurrent first runs agree on one key: each writes a private
+/// temporary file and links it into place only if no key is there yet.
+fn load_or_create_key(path: &Path) -> Result<(KeyPair, String), String> {
+    let shown = path.display();
+    match fs::read_to_string(path) {
+        Ok(pem) => {
+            if let Ok(meta) = fs::metadata(path)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                log::warn!("{shown}: the development key is readable by others; chmod 600 it");
+            }
+            let pair = KeyPair::from_pkcs8(&pem_to_der(&pem).ok_or_else(|| {
+                format!("{shown}: not a PEM \"{PEM_LABEL}\"; delete it to get a new key")
+            })?)
+            .map_err(|e| format!("{shown}: not an RSA key ({e}); delete it to get a new key"))?;
+            return Ok((pair, pem));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot read {shown}: {e}")),
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| "cannot generate an RSA key")?;
+    let der = pair
+        .as_der()
+        .map_err(|_| "cannot encode the RSA key".to_owned())?;
+    let pem = der_to_pem(der.as_ref());
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let written = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .and_then(|mut f| {
+            f.write_all(pem.as_bytes())?;
+            f.sync_all()
+        });
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(format!("cannot write {}: {e}", tmp.display()));
+    }
+    let linked = fs::hard_link(&tmp, path);
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {
+            log::info!("created the development signing key {shown}");
+            Ok((pair, pem))
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_or_create_key(path),
+        Err(e) => Err(format!("cannot write {shown}: {e}")),
+    }
+}
+
+fn der_to_pem(der: &[u8]) -> String {
+    let b64 = STANDARD.encode(der);
+    let mut pem = format!("-----BEGIN {PEM_LABEL}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(line));
+        pem.push('\n');
+    }
+    pem.push_str(&format!("-----END {PEM_LABEL}-----\n"));
+    pem
+}
+
+fn pem_to_der(pem: &str) -> Option<Vec<u8>> {
+    let body = pem
+        .trim()
+        .strip_prefix(&format!("-----BEGIN {PEM_LABEL}-----"))?
+        .strip_suffix(&format!("-----END {PEM_LABEL}-----"))?;
+    let joined: String = body.split_whitespace().collect();
+    STANDARD.decode(joined).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_round_trip() {
+        let der = vec![1u8, 2, 3, 250, 251, 252];
+        assert_eq!(pem_to_der(&der_to_pem(&der)), Some(der));
+        assert_eq!(pem_to_der("not a pem"), None);
+    }
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secrets"));
+    }
+}

@@ -1,0 +1,452 @@
+//! The development issuer: its key, endpoints, client-credentials grant and CLI.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const CLIENT_ID: &str = "todoapi-dev";
+const CLIENT_SECRET: &str = "todoapi-dev-secret";
+
+async fn grant(app: &TestApp, body: Value) -> (u16, reqwest::header::HeaderMap, Value) {
+    read(
+        app.anonymous(Method::POST, "/dev/oauth/token")
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+fn good_grant() -> Value {
+    json!({"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "audience": AUDIENCE})
+}
+
+#[tokio::test]
+async fn publishes_its_key_and_discovery_document() {
+    let app = spawn_app().await;
+    let (status, _, jwks) = read(
+        app.anonymous(Method::GET, "/.well-known/jwks.json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let keys = jwks["keys"].as_array().cloned().unwrap_or_default();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(
+        (
+            keys[0]["kty"].clone(),
+            keys[0]["alg"].clone(),
+            keys[0]["use"].clone()
+        ),
+        (json!("RSA"), json!("RS256"), json!("sig"))
+    );
+    assert!(
+        keys[0]["kid"].as_str().is_some_and(|k| k.len() == 43),
+        "RFC 7638 thumbprint: {}",
+        keys[0]
+    );
+    assert!(keys[0].get("d").is_none(), "no private part");
+
+    let (status, _, doc) = read(
+        app.anonymous(Method::GET, "/.well-known/openid-configuration")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let issuer = format!("http://127.0.0.1:{}/", app.port);
+    assert_eq!(doc["issuer"], json!(issuer));
+    assert_eq!(
+        doc["jwks_uri"],
+        json!(format!("{issuer}.well-known/jwks.json"))
+    );
+    assert_eq!(
+        doc["token_endpoint"],
+        json!(format!("{issuer}dev/oauth/token"))
+    );
+}
+
+#[tokio::test]
+async fn client_credentials_grant_in_auth0_shape() {
+    let app = spawn_app().await;
+    let (status, headers, body) = grant(&app, good_grant()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(header(&headers, "cache-control"), "no-store");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 86400);
+    assert_eq!(body["scope"], "read:tasks write:tasks");
+    let token = body["access_token"].as_str().unwrap_or_default().to_owned();
+    let (status, _, tasks) = read(
+        app.with_token(Method::GET, "/api/task/", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, tasks.as_array().map(Vec::len)), (200, Some(3)));
+
+    // A form body, no audience (the default one), and Basic client authentication work too.
+    let response = app
+        .anonymous(Method::POST, "/dev/oauth/token")
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let response = app
+        .anonymous(Method::POST, "/dev/oauth/token")
+        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn grant_errors_follow_oauth2() {
+    let app = spawn_app().await;
+    let mut wrong_grant = good_grant();
+    wrong_grant["grant_type"] = json!("password");
+    let mut wrong_secret = good_grant();
+    wrong_secret["client_secret"] = json!("guess");
+    let mut wrong_audience = good_grant();
+    wrong_audience["audience"] = json!("https://other.example");
+    let cases = [
+        (wrong_grant, 400, "unsupported_grant_type"),
+        (
+            json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}),
+            400,
+            "invalid_request",
+        ),
+        (
+            json!({"grant_type": "client_credentials"}),
+            400,
+            "invalid_request",
+        ),
+        (
+            json!({"grant_type": "client_credentials", "client_id": CLIENT_ID}),
+            400,
+            "invalid_request",
+        ),
+        (json!([1]), 400, "invalid_request"),
+        (wrong_secret, 401, "invalid_client"),
+        (wrong_audience, 403, "access_denied"),
+    ];
+    for (body, status, error) in cases {
+        let (code, headers, answer) = grant(&app, body.clone()).await;
+        assert_eq!(
+            (code, answer["error"].clone()),
+            (status, json!(error)),
+            "{body}"
+        );
+        assert!(
+            answer["error_description"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty()),
+            "{answer}"
+        );
+        assert_eq!(header(&headers, "cache-control"), "no-store");
+    }
+    let (code, _, body) = read(
+        app.anonymous(Method::GET, "/dev/oauth/token")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((code, body), (405, detail("Method \"GET\" not allowed.")));
+}
+
+#[tokio::test]
+async fn dev_tokens_and_tenant_tokens_are_both_trusted() {
+    let app = spawn_app_with(&[("APP__AUTH__USERNAME_HANDLER", "sub")]).await;
+    let (_, _, body) = grant(&app, good_grant()).await;
+    let dev_token = body["access_token"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(
+        app.with_token(Method::GET, "/api/task/", &dev_token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        app.authed(Method::GET, "/api/task/")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(app.count("users WHERE username = 'todoapi-dev@clients'"), 1);
+    // A dev-issuer token cannot borrow the tenant's issuer, nor the other way round.
+    let dev = app
+        .dev_issuer
+        .clone()
+        .expect("dev issuer on in the test profile");
+    let mut extra = serde_json::Map::new();
+    extra.insert("iss".into(), json!(ISSUER));
+    let forged = dev
+        .mint(todoapi::auth::dev_issuer::TokenOptions {
+            sub: "x".into(),
+            extra,
+            ..Default::default()
+        })
+        .unwrap()
+        .token;
+    let (status, _, body) = read(
+        app.with_token(Method::GET, "/api/task/", &forged)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, body), (401, detail("Error decoding signature.")));
+    let tenant_as_dev = TokenSpec::default()
+        .claim("iss", json!(dev.issuer()))
+        .sign();
+    let (status, _, body) = read(
+        app.with_token(Method::GET, "/api/task/", &tenant_as_dev)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, body), (401, detail("Error decoding signature.")));
+}
+
+#[tokio::test]
+async fn a_server_without_the_dev_issuer_refuses_its_tokens() {
+    let on = spawn_app().await;
+    let (_, _, body) = grant(&on, good_grant()).await;
+    let dev_token = body["access_token"].as_str().unwrap_or_default().to_owned();
+
+    let off = spawn_app_with(&[("APP__AUTH__DEV_ISSUER__ENABLED", "false")]).await;
+    let (status, headers, body) = read(
+        off.with_token(Method::GET, "/api/task/", &dev_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        header(&headers, "www-authenticate"),
+        "Bearer realm=\"api\", error=\"invalid_token\""
+    );
+    for path in [
+        "/.well-known/jwks.json",
+        "/.well-known/openid-configuration",
+        "/dev/oauth/token",
+    ] {
+        let (status, _, body) = read(
+            off.anonymous(Method::POST, path)
+                .json(&good_grant())
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!((status, body), (404, detail("Not found.")), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_key_is_created_private_and_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("var").join("dev_key.pem");
+    let key_var = key_path.display().to_string();
+    let vars = [("APP__AUTH__DEV_ISSUER__KEY_PATH", key_var.as_str())];
+    let first = spawn_app_with(&vars).await;
+    let mode = std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let kid = |app: &TestApp| {
+        let app_url = app.url("/.well-known/jwks.json");
+        let client = app.client.clone();
+        async move {
+            let jwks: Value = client
+                .get(app_url)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            jwks["keys"][0]["kid"].clone()
+        }
+    };
+    let first_kid = kid(&first).await;
+    let second = spawn_app_with(&vars).await;
+    assert_eq!(kid(&second).await, first_kid, "same key after a restart");
+
+    std::fs::write(&key_path, "not a key").unwrap();
+    let jwks = JwksServer::start(&["k1"]).await;
+    let mut env = std::collections::HashMap::new();
+    env.insert("APP_ENV".to_owned(), "test".to_owned());
+    env.insert(
+        "APP__AUTH__DEV_ISSUER__KEY_PATH".to_owned(),
+        key_var.clone(),
+    );
+    env.insert("APP__AUTH__JWKS_URI".to_owned(), jwks.uri.clone());
+    let db = TestDb::new();
+    env.insert("APP__DATABASE__URL".to_owned(), db.url().to_owned());
+    let settings = todoapi::settings::load(&config_dir(), &env).unwrap();
+    match todoapi::startup::Application::build(settings).await {
+        Ok(_) => panic!("a corrupt key must stop start-up"),
+        Err(e) => assert!(e.to_string().contains(&key_var), "{e}"),
+    }
+}
+
+fn cli_token(port: u16, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_todoapi"))
+        .arg("token")
+        .args(args)
+        .env_clear()
+        .env("APP_CONFIG_DIR", config_dir())
+        .env("APP_ENV", "test")
+        .env("APP__SERVER__PORT", port.to_string())
+        .env("APP__AUTH__DEV_ISSUER__KEY_PATH", shared_dev_key())
+        .output()
+        .expect("run todoapi token");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn payload(token: &str) -> Value {
+    use base64::Engine;
+    let part = token.split('.').nth(1).unwrap_or_default();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .unwrap_or_default();
+    serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn the_token_command_prints_tokens_a_running_server_accepts() {
+    let app = spawn_app_with(&[("APP__AUTH__USERNAME_HANDLER", "sub")]).await;
+    let token = cli_token(app.port, &[]);
+    assert_eq!(token.split('.').count(), 3);
+    let (status, _, _) = read(
+        app.with_token(Method::GET, "/api/task/", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let token = cli_token(
+        app.port,
+        &[
+            "--sub",
+            "alice",
+            "--scope",
+            "read:tasks",
+            "--permission",
+            "read:tasks",
+            "--permission",
+            "delete:tasks",
+            "--expires-in",
+            "120",
+        ],
+    );
+    let claims = payload(&token);
+    assert_eq!(claims["sub"], "alice");
+    assert_eq!(claims["scope"], "read:tasks");
+    assert_eq!(claims["permissions"], json!(["read:tasks", "delete:tasks"]));
+    assert_eq!(claims["aud"], AUDIENCE);
+    assert_eq!(
+        claims["iss"],
+        json!(format!("http://127.0.0.1:{}/", app.port))
+    );
+    assert_eq!(
+        claims["exp"].as_i64().unwrap_or(0) - claims["iat"].as_i64().unwrap_or(0),
+        120
+    );
+    let (status, _, _) = read(
+        app.with_token(Method::GET, "/api/task/", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(app.count("users WHERE username = 'alice'"), 1);
+
+    let other_audience = cli_token(app.port, &["--audience", "https://other.example"]);
+    let (status, _, body) = read(
+        app.with_token(Method::GET, "/api/task/", &other_audience)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (401, detail("Incorrect authentication credentials."))
+    );
+    let expired = cli_token(app.port, &["--expires-in", "0"]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (status, _, body) = read(
+        app.with_token(Method::GET, "/api/task/", &expired)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, body), (401, detail("Signature has expired.")));
+}
+
+#[test]
+fn the_token_command_needs_the_dev_issuer() {
+    let out = Command::new(env!("CARGO_BIN_EXE_todoapi"))
+        .arg("token")
+        .env_clear()
+        .env("APP_CONFIG_DIR", config_dir())
+        .env("APP_ENV", "test")
+        .env("APP__SERVER__PORT", "8000")
+        .env("APP__AUTH__DEV_ISSUER__ENABLED", "false")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("auth.dev_issuer.enabled"));
+}
+
+#[test]
+fn production_refuses_the_dev_issuer() {
+    let out = Command::new(env!("CARGO_BIN_EXE_todoapi"))
+        .arg("serve")
+        .env_clear()
+        .env("APP_CONFIG_DIR", config_dir())
+        .env("APP_ENV", "production")
+        .env("AUTH0_DOMAIN", "example.auth0.com")
+        .env("API_IDENTIFIER", "https://todo.example.com")
+        .env("APP__AUTH__DEV_ISSUER__ENABLED", "true")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("auth.dev_issuer.enabled") && stderr.contains("production"),
+        "{stderr}"
+    );
+}
