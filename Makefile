@@ -1,12 +1,12 @@
 # todoapi: `make run` serves on 127.0.0.1:8000 (SQLite under var/), `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-postgres migrate check fmt lint build release
+.PHONY: run test test-sqlite test-postgres test-postman token migrate check fmt lint build release
 
 run: ## the server, development profile, SQLite under var/
 	$(CARGO) run --bin todoapi -- serve
 
-test: test-sqlite test-postgres ## every test: unit, API suite on SQLite, then on PostgreSQL when TEST_POSTGRES_URL is set
+test: test-sqlite test-postgres test-postman ## every test: unit, API suite on SQLite, on PostgreSQL when TEST_POSTGRES_URL is set, the Postman collection
 
 test-sqlite:
 	$(CARGO) test --all-targets
@@ -18,6 +18,12 @@ test-postgres:
 	else \
 		echo "== PostgreSQL suite SKIPPED: TEST_POSTGRES_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test)"; \
 	fi
+
+test-postman: ## the Postman collection with newman against a fresh server (needs Node.js and npm)
+	tests/postman/run.sh
+
+token: ## print a development token
+	@$(CARGO) run --quiet --bin todoapi -- token
 
 migrate: ## apply pending migrations to database.url
 	$(CARGO) run --bin todoapi -- migrate
