@@ -39,6 +39,8 @@ pub enum ApiError {
     Validation(FieldErrors),
     #[error("Request body is too large.")]
     PayloadTooLarge,
+    #[error("Request header fields too large.")]
+    HeadersTooLarge,
     #[error("Authentication service temporarily unavailable.")]
     AuthUnavailable,
     #[error("Service temporarily unavailable.")]
@@ -128,6 +130,7 @@ impl ResponseError for ApiError {
             ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             ApiError::ParseError(_) | ApiError::Validation(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::AuthUnavailable | ApiError::ServiceUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -213,6 +216,8 @@ fn is_unavailable(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("database is locked")
         || m.contains("server closed the connection")
+        || m.contains("no connection to the server")
+        || m.contains("could not connect")
         || m.contains("terminating connection")
         || m.contains("connection")
             && (m.contains("refused") || m.contains("reset") || m.contains("closed"))

@@ -31,7 +31,9 @@ const ALIASES: &[(&str, &str)] = &[
 /// Keys whose environment value is a comma-separated list.
 const LIST_KEYS: &[&str] = &["auth.audience", "auth.algorithms", "cors.allowed_origins"];
 /// Route names that `rest_framework.permissions` may name (DRF's router names).
-pub const ROUTE_NAMES: &[&str] = &["api-root", "task-list", "task-detail", "health"];
+pub const ROUTE_NAMES: &[&str] = &["api-root", "task-list", "task-detail", "health", "ready"];
+/// actix-web's own limit on a request head.
+const MAX_HEADER_BYTES_CEILING: usize = 128 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
@@ -83,6 +85,8 @@ pub struct ServerSettings {
     /// 0 = one per core.
     pub workers: usize,
     pub max_body_bytes: usize,
+    /// Request line and headers together; more is 431.
+    pub max_header_bytes: usize,
     /// Build absolute URLs from `X-Forwarded-Proto`/`X-Forwarded-Host` (behind a trusted proxy).
     pub trust_proxy_headers: bool,
 }
@@ -189,6 +193,10 @@ pub struct JwksSettings {
     pub timeout_secs: u64,
     /// Ceiling of the retry backoff while fetches fail.
     pub retry_max_secs: u64,
+    /// Floor of an early refresh asked for by the response's `Cache-Control: max-age`.
+    pub min_refresh_secs: u64,
+    /// Fetched keys stay trusted this long while refreshes fail; then tokens get 503.
+    pub max_stale_secs: u64,
 }
 
 /// A value that never shows in logs or `Debug` output.
@@ -247,6 +255,7 @@ struct RawServer {
     port: u16,
     workers: usize,
     max_body_bytes: usize,
+    max_header_bytes: usize,
     trust_proxy_headers: bool,
 }
 
@@ -498,6 +507,13 @@ fn validate(
     if raw.server.max_body_bytes == 0 {
         problem("server.max_body_bytes", "must be greater than 0".into());
     }
+    // actix-web refuses request heads over 128 KiB itself, with an empty 431.
+    if !(1024..=MAX_HEADER_BYTES_CEILING).contains(&raw.server.max_header_bytes) {
+        problem(
+            "server.max_header_bytes",
+            format!("must be between 1024 and {MAX_HEADER_BYTES_CEILING}"),
+        );
+    }
 
     // database
     let db_url = match DatabaseUrl::parse(&raw.database.url) {
@@ -587,6 +603,9 @@ fn validate(
     }
     if raw.auth.jwks.retry_max_secs == 0 {
         problem("auth.jwks.retry_max_secs", "must be greater than 0".into());
+    }
+    if raw.auth.jwks.max_stale_secs == 0 {
+        problem("auth.jwks.max_stale_secs", "must be greater than 0".into());
     }
     let dev = raw.auth.dev_issuer;
     if dev.enabled && production {
@@ -701,6 +720,7 @@ fn validate(
             port: raw.server.port,
             workers: raw.server.workers,
             max_body_bytes: raw.server.max_body_bytes,
+            max_header_bytes: raw.server.max_header_bytes,
             trust_proxy_headers: raw.server.trust_proxy_headers,
         },
         database: DatabaseSettings {
@@ -737,6 +757,7 @@ const KNOWN_KEYS: &[&str] = &[
     "server.port",
     "server.workers",
     "server.max_body_bytes",
+    "server.max_header_bytes",
     "server.trust_proxy_headers",
     "database.url",
     "database.pool_size",
@@ -755,6 +776,8 @@ const KNOWN_KEYS: &[&str] = &[
     "auth.jwks.cooldown_secs",
     "auth.jwks.timeout_secs",
     "auth.jwks.retry_max_secs",
+    "auth.jwks.min_refresh_secs",
+    "auth.jwks.max_stale_secs",
     "auth.dev_issuer.enabled",
     "auth.dev_issuer.key_path",
     "auth.dev_issuer.issuer",
@@ -862,6 +885,10 @@ impl Settings {
             (
                 "server.max_body_bytes",
                 self.server.max_body_bytes.to_string(),
+            ),
+            (
+                "server.max_header_bytes",
+                self.server.max_header_bytes.to_string(),
             ),
             (
                 "server.trust_proxy_headers",

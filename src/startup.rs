@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::{Method, header};
-use actix_web::middleware::{Condition, Logger};
+use actix_web::middleware::{Condition, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::api;
@@ -77,6 +77,7 @@ impl Application {
 
         let mut background = Vec::new();
         let mut validators = Vec::new();
+        let has_tenant = settings.auth.issuer.is_some() && settings.auth.jwks_uri.is_some();
         if let (Some(issuer), Some(jwks_uri)) = (&settings.auth.issuer, &settings.auth.jwks_uri) {
             let store = Arc::new(
                 JwksKeyStore::new(
@@ -115,7 +116,7 @@ impl Application {
         if validators.is_empty() {
             log::warn!("no Auth0 tenant configured (auth.domain): every token will be refused");
         }
-        let authenticator = Authenticator::new(&settings.auth, validators, db.clone());
+        let authenticator = Authenticator::new(&settings.auth, has_tenant, validators, db.clone());
 
         let workers = settings.server.workers;
         let state = web::Data::new(AppState {
@@ -131,13 +132,21 @@ impl Application {
                 let settings = &state.settings;
                 let cors_on = !settings.cors.allowed_origins.is_empty();
                 let dev_issuer_on = state.dev_issuer.is_some();
+                let max_header_bytes = settings.server.max_header_bytes;
                 App::new()
                     .app_data(state.clone())
+                    .wrap(from_fn(move |req, next| {
+                        api::limits::limit_head(max_header_bytes, req, next)
+                    }))
                     .wrap(Condition::new(
                         cors_on,
                         cors(&settings.cors.allowed_origins),
                     ))
-                    .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+                    // The path without its query string: a client could put a token there.
+                    .wrap(
+                        Logger::new("%a %{method}xi %U %s %b %Dms")
+                            .custom_request_replace("method", |req| req.method().to_string()),
+                    )
                     .configure(|cfg| api::configure(cfg, &settings.rest_framework))
                     .configure(|cfg| {
                         if dev_issuer_on {

@@ -5,8 +5,10 @@ pub mod body;
 pub mod dev_issuer;
 pub mod fields;
 pub mod health;
+pub mod limits;
 pub mod metadata;
 pub mod negotiation;
+pub mod ready;
 pub mod root;
 pub mod tasks;
 pub mod view;
@@ -63,6 +65,14 @@ pub const HEALTH: Route = Route {
     name: "health",
     label: "Health",
     description: "Liveness check.",
+    allow: "GET, HEAD, OPTIONS",
+    permission: Some(Permission::AllowAny),
+};
+
+pub const READY: Route = Route {
+    name: "ready",
+    label: "Ready",
+    description: "Readiness check: the database and the key set.",
     allow: "GET, HEAD, OPTIONS",
     permission: Some(Permission::AllowAny),
 };

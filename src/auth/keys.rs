@@ -47,6 +47,7 @@ pub trait KeyStore: Send + Sync {
     /// Called after a miss: refetch if the policy allows; returns when any
     /// fetch under way has finished.
     fn refresh_after_miss(&self) -> BoxFuture<'_, ()>;
+    fn status(&self) -> KeyStoreStatus;
 }
 
 impl KeySet {
@@ -144,14 +145,18 @@ impl KeySet {
     }
 }
 
-/// Fetch policy of the JWKS store.
+/// Fetch policy of the JWKS store (`auth.jwks`).
 #[derive(Debug, Clone)]
 pub struct JwksPolicy {
     pub refresh: Duration,
+    /// Floor of an early refresh asked for by `Cache-Control: max-age`.
+    pub min_refresh: Duration,
     pub cooldown: Duration,
     pub timeout: Duration,
     pub max_bytes: usize,
     pub retry_max: Duration,
+    /// How long fetched keys stay trusted while refreshes fail.
+    pub max_stale: Duration,
 }
 
 /// A JWKS larger than this is refused (Auth0's holds a few keys: a few KiB).
@@ -161,12 +166,38 @@ impl JwksPolicy {
     pub fn from_settings(s: &crate::settings::JwksSettings) -> Self {
         JwksPolicy {
             refresh: Duration::from_secs(s.refresh_secs),
+            min_refresh: Duration::from_secs(s.min_refresh_secs.min(s.refresh_secs)),
             cooldown: Duration::from_secs(s.cooldown_secs),
             timeout: Duration::from_secs(s.timeout_secs),
             max_bytes: MAX_JWKS_BYTES,
             retry_max: Duration::from_secs(s.retry_max_secs),
+            max_stale: Duration::from_secs(s.max_stale_secs),
         }
     }
+}
+
+/// What a key store can say about itself (for `/api/ready/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyStoreStatus {
+    pub state: KeyState,
+    pub keys: usize,
+    /// Since the last successful fetch; `None` for a fixed set.
+    pub age: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyState {
+    Ready,
+    /// No key set fetched yet.
+    Loading,
+    /// Fetched keys older than `max_stale_secs`: no longer trusted.
+    Stale,
+}
+
+/// A fetched key set and when it was fetched.
+struct Snapshot {
+    keys: KeySet,
+    fetched_at: Instant,
 }
 
 /// Keys fetched over HTTPS (plain HTTP only to loopback) from a JWKS URI.
@@ -175,11 +206,17 @@ pub struct JwksKeyStore {
     client: reqwest::Client,
     algorithms: Vec<Algorithm>,
     policy: JwksPolicy,
-    current: RwLock<Option<Arc<KeySet>>>,
+    current: RwLock<Option<Arc<Snapshot>>>,
     /// Bumped by each successful fetch; lets a waiter see that someone else fetched.
     generation: AtomicU64,
     /// Held for the length of a fetch (single flight); holds the last attempt's time.
     fetching: tokio::sync::Mutex<Option<Instant>>,
+}
+
+/// A successful fetch: the keys and the refresh delay the response asked for.
+struct Fetched {
+    keys: KeySet,
+    max_age: Option<Duration>,
 }
 
 impl JwksKeyStore {
@@ -212,7 +249,7 @@ impl JwksKeyStore {
         &self.uri
     }
 
-    fn snapshot(&self) -> Option<Arc<KeySet>> {
+    fn snapshot(&self) -> Option<Arc<Snapshot>> {
         match self.current.read() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -220,97 +257,146 @@ impl JwksKeyStore {
     }
 
     fn store(&self, keys: KeySet) {
-        let keys = Arc::new(keys);
+        let snapshot = Arc::new(Snapshot {
+            keys,
+            fetched_at: Instant::now(),
+        });
         match self.current.write() {
-            Ok(mut guard) => *guard = Some(keys),
-            Err(poisoned) => *poisoned.into_inner() = Some(keys),
+            Ok(mut guard) => *guard = Some(snapshot),
+            Err(poisoned) => *poisoned.into_inner() = Some(snapshot),
         }
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Fetches unless someone else succeeded since `seen`, or (with `cooldown`)
-    /// the last attempt was too recent. Returns whether keys are loaded afterwards.
-    async fn fetch_unless_fresh(&self, seen: u64, cooldown: bool) -> bool {
+    /// the last attempt was too recent. Returns the refresh delay the response
+    /// asked for, when this call fetched successfully.
+    async fn fetch_unless_fresh(&self, seen: u64, cooldown: bool) -> Option<Option<Duration>> {
         let mut last_attempt = self.fetching.lock().await;
         if self.generation.load(Ordering::Acquire) != seen {
-            return true;
+            return None;
         }
         if cooldown && last_attempt.is_some_and(|t| t.elapsed() < self.policy.cooldown) {
-            return self.snapshot().is_some();
+            return None;
         }
         *last_attempt = Some(Instant::now());
         match self.fetch().await {
-            Ok(keys) => {
-                log::info!("JWKS: loaded {} key(s) from {}", keys.len(), self.uri);
-                self.store(keys);
-                true
+            Ok(fetched) => {
+                log::info!(
+                    "JWKS: loaded {} key(s) from {}",
+                    fetched.keys.len(),
+                    self.uri
+                );
+                self.store(fetched.keys);
+                Some(fetched.max_age)
             }
             Err(e) => {
-                log::warn!("JWKS: fetch from {} failed: {e}", self.uri);
-                self.snapshot().is_some()
+                match self.snapshot() {
+                    Some(s) => log::warn!(
+                        "JWKS: refresh from {} failed: {e}; keeping the {} key(s) fetched {} s ago",
+                        self.uri,
+                        s.keys.len(),
+                        s.fetched_at.elapsed().as_secs()
+                    ),
+                    None => log::warn!("JWKS: fetch from {} failed: {e}", self.uri),
+                }
+                None
             }
         }
     }
 
-    async fn fetch(&self) -> Result<KeySet, String> {
+    async fn fetch(&self) -> Result<Fetched, String> {
         let mut response = self
             .client
             .get(self.uri.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.without_url().to_string())?;
         if !response.status().is_success() {
             return Err(format!("HTTP {}", response.status()));
         }
+        let too_large = || format!("response larger than {} bytes", self.policy.max_bytes);
         if response
             .content_length()
             .is_some_and(|n| n > self.policy.max_bytes as u64)
         {
-            return Err(format!(
-                "response larger than {} bytes",
-                self.policy.max_bytes
-            ));
+            return Err(too_large());
         }
+        let max_age = response
+            .headers()
+            .get(reqwest::header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .and_then(cache_max_age);
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| e.without_url().to_string())?
+        {
             if body.len() + chunk.len() > self.policy.max_bytes {
-                return Err(format!(
-                    "response larger than {} bytes",
-                    self.policy.max_bytes
-                ));
+                return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }
-        KeySet::from_jwks(&body, &self.algorithms)
+        Ok(Fetched {
+            keys: KeySet::from_jwks(&body, &self.algorithms)?,
+            max_age,
+        })
     }
 
     /// Loads the keys, retrying with backoff until the first success, then
-    /// refreshes on a timer. Runs until the runtime stops.
+    /// refreshes on a timer (sooner when the response's `max-age` asks, within
+    /// `[min_refresh, refresh]`). Runs until the runtime stops.
     pub async fn keep_fresh(self: Arc<Self>) {
-        let mut backoff = Duration::from_secs(1);
+        let mut backoff = Duration::from_secs(1).min(self.policy.retry_max);
         loop {
             let seen = self.generation.load(Ordering::Acquire);
-            self.fetch_unless_fresh(seen, false).await;
-            let wait = if self.generation.load(Ordering::Acquire) != seen {
-                backoff = Duration::from_secs(1);
-                self.policy.refresh
-            } else {
-                // Failed: retry sooner than the refresh period, backing off.
-                let wait = backoff;
-                backoff = (backoff * 2).min(self.policy.retry_max);
-                wait
+            let wait = match self.fetch_unless_fresh(seen, false).await {
+                Some(max_age) => {
+                    backoff = Duration::from_secs(1).min(self.policy.retry_max);
+                    max_age
+                        .unwrap_or(self.policy.refresh)
+                        .clamp(self.policy.min_refresh, self.policy.refresh)
+                }
+                // Someone else fetched meanwhile: wait a full period from now.
+                None if self.generation.load(Ordering::Acquire) != seen => self.policy.refresh,
+                None => {
+                    let wait = backoff;
+                    backoff = (backoff * 2).min(self.policy.retry_max);
+                    wait
+                }
             };
             tokio::time::sleep(wait).await;
         }
     }
 }
 
+/// `max-age` of a `Cache-Control` value, unless caching is forbidden.
+fn cache_max_age(value: &str) -> Option<Duration> {
+    let mut max_age = None;
+    for directive in value.split(',').map(str::trim) {
+        let lower = directive.to_ascii_lowercase();
+        if lower == "no-store" || lower == "no-cache" {
+            return None;
+        }
+        if let Some(secs) = lower.strip_prefix("max-age=") {
+            max_age = secs
+                .trim_matches('"')
+                .parse::<u64>()
+                .ok()
+                .map(Duration::from_secs);
+        }
+    }
+    max_age
+}
+
 impl KeyStore for JwksKeyStore {
     fn lookup(&self, kid: Option<&str>) -> Lookup {
         match self.snapshot() {
             None => Lookup::Unavailable,
-            Some(set) => match set.find(kid) {
+            Some(s) if s.fetched_at.elapsed() > self.policy.max_stale => Lookup::Unavailable,
+            Some(s) => match s.keys.find(kid) {
                 Some(key) => Lookup::Found(key),
                 None => Lookup::Missing,
             },
@@ -322,6 +408,28 @@ impl KeyStore for JwksKeyStore {
         Box::pin(async move {
             self.fetch_unless_fresh(seen, true).await;
         })
+    }
+
+    fn status(&self) -> KeyStoreStatus {
+        match self.snapshot() {
+            None => KeyStoreStatus {
+                state: KeyState::Loading,
+                keys: 0,
+                age: None,
+            },
+            Some(s) => {
+                let age = s.fetched_at.elapsed();
+                KeyStoreStatus {
+                    state: if age > self.policy.max_stale {
+                        KeyState::Stale
+                    } else {
+                        KeyState::Ready
+                    },
+                    keys: s.keys.len(),
+                    age: Some(age),
+                }
+            }
+        }
     }
 }
 
@@ -346,5 +454,61 @@ impl KeyStore for StaticKeyStore {
 
     fn refresh_after_miss(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
+    }
+
+    fn status(&self) -> KeyStoreStatus {
+        KeyStoreStatus {
+            state: KeyState::Ready,
+            keys: self.keys.len(),
+            age: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_control_max_age() {
+        assert_eq!(
+            cache_max_age("public, max-age=15, stale-while-revalidate=15"),
+            Some(Duration::from_secs(15))
+        );
+        assert_eq!(
+            cache_max_age("Max-Age=\"60\""),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(cache_max_age("no-store, max-age=60"), None);
+        assert_eq!(cache_max_age("public"), None);
+        assert_eq!(cache_max_age("max-age=soon"), None);
+    }
+
+    #[test]
+    fn jwks_keeps_usable_rsa_signing_keys_only() {
+        let n = "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw";
+        let rsa = |kid: &str, extra: serde_json::Value| {
+            let mut jwk = serde_json::json!({"kty": "RSA", "kid": kid, "n": n, "e": "AQAB"});
+            if let (Some(map), Some(more)) = (jwk.as_object_mut(), extra.as_object()) {
+                map.extend(more.clone());
+            }
+            jwk
+        };
+        let doc = serde_json::json!({"keys": [
+            rsa("plain", serde_json::json!({})),
+            rsa("sig", serde_json::json!({"use": "sig", "alg": "RS256"})),
+            rsa("enc", serde_json::json!({"use": "enc"})),
+            rsa("other-alg", serde_json::json!({"alg": "RS512"})),
+            {"kty": "EC", "kid": "ec", "crv": "P-256", "x": "a", "y": "b"},
+            {"kty": "RSA", "kid": "no-modulus", "e": "AQAB"},
+            {"kty": "RSA", "kid": "bad-base64", "n": "!!!", "e": "AQAB"},
+            "not an object"
+        ]});
+        let body = serde_json::to_vec(&doc).unwrap_or_default();
+        let set = KeySet::from_jwks(&body, &[Algorithm::RS256]).unwrap_or_default();
+        let kids: Vec<_> = set.keys.iter().filter_map(|k| k.kid.clone()).collect();
+        assert_eq!(kids, vec!["plain", "sig"]);
+        assert!(KeySet::from_jwks(b"<html>", &[Algorithm::RS256]).is_err());
+        assert!(KeySet::from_jwks(b"{\"keys\": 1}", &[Algorithm::RS256]).is_err());
     }
 }

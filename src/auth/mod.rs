@@ -16,6 +16,7 @@ use crate::db::Db;
 use crate::db::models::User;
 use crate::error::{ApiError, AuthFailure};
 use crate::settings::AuthSettings;
+use keys::KeyStoreStatus;
 use token::{Claims, TokenValidator};
 use users::UsernameHandler;
 
@@ -42,8 +43,16 @@ impl Principal {
     }
 }
 
+/// What `/api/ready/` reports of the keys.
+pub struct KeyStatus {
+    pub tenant: Option<KeyStoreStatus>,
+    pub total: usize,
+}
+
 pub struct Authenticator {
     header_prefix: String,
+    /// Whether the first validator is the Auth0 tenant's.
+    has_tenant: bool,
     /// One per trusted issuer (the Auth0 tenant, the development issuer);
     /// empty when none is configured: every token is refused.
     validators: Vec<TokenValidator>,
@@ -52,9 +61,16 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
-    pub fn new(auth: &AuthSettings, validators: Vec<TokenValidator>, db: Db) -> Self {
+    /// `validators`: the tenant's first when `has_tenant`, then any other issuer's.
+    pub fn new(
+        auth: &AuthSettings,
+        has_tenant: bool,
+        validators: Vec<TokenValidator>,
+        db: Db,
+    ) -> Self {
         Authenticator {
             header_prefix: auth.header_prefix.clone(),
+            has_tenant,
             validators,
             username_handler: auth.username_handler.clone(),
             db,
@@ -103,6 +119,17 @@ impl Authenticator {
             user: Arc::new(user),
             claims: Arc::new(claims),
         })
+    }
+
+    /// The key stores' state: the tenant's (the first validator, when a
+    /// tenant is configured) and the number of keys in all of them.
+    pub fn key_status(&self) -> KeyStatus {
+        let statuses: Vec<KeyStoreStatus> =
+            self.validators.iter().map(|v| v.key_status()).collect();
+        KeyStatus {
+            tenant: self.has_tenant.then(|| statuses.first().copied()).flatten(),
+            total: statuses.iter().map(|s| s.keys).sum(),
+        }
     }
 
     /// With one trusted issuer, that one; with several, the one the token

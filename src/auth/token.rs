@@ -20,6 +20,80 @@ use crate::settings::{AuthSettings, is_hmac};
 
 pub type Claims = Map<String, Value>;
 
+/// Longer than any real access token; refused before decoding.
+const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// A base64url segment (no padding, no other alphabet) holding a JSON object
+/// whose member names are unique at every depth: with duplicates, two parsers
+/// could read two different tokens.
+fn strict_json_object(segment: &str) -> Result<Claims, AuthFailure> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| AuthFailure::Decode)?;
+    serde_json::from_slice::<UniqueMembers>(&bytes).map_err(|_| AuthFailure::Decode)?;
+    serde_json::from_slice(&bytes).map_err(|_| AuthFailure::Decode)
+}
+
+/// Deserializes any JSON value, failing on a repeated member name.
+struct UniqueMembers;
+
+impl<'de> serde::Deserialize<'de> for UniqueMembers {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueMembersVisitor)
+    }
+}
+
+struct UniqueMembersVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueMembersVisitor {
+    type Value = UniqueMembers;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JSON without repeated member names")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueMembers, E> {
+        Ok(UniqueMembers)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueMembers, E> {
+        Ok(UniqueMembers)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueMembers, E> {
+        Ok(UniqueMembers)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueMembers, E> {
+        Ok(UniqueMembers)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<UniqueMembers, E> {
+        Ok(UniqueMembers)
+    }
+    fn visit_unit<E>(self) -> Result<UniqueMembers, E> {
+        Ok(UniqueMembers)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<UniqueMembers, A::Error> {
+        while seq.next_element::<UniqueMembers>()?.is_some() {}
+        Ok(UniqueMembers)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<UniqueMembers, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if !seen.insert(name) {
+                return Err(serde::de::Error::custom("repeated member name"));
+            }
+            map.next_value::<UniqueMembers>()?;
+        }
+        Ok(UniqueMembers)
+    }
+}
+
 pub struct TokenValidator {
     issuer: String,
     /// One `Validation` per allowed algorithm, built once.
@@ -74,6 +148,10 @@ impl TokenValidator {
         &self.issuer
     }
 
+    pub fn key_status(&self) -> super::keys::KeyStoreStatus {
+        self.keys.status()
+    }
+
     /// Verifies the signature and the claims; returns the payload.
     pub async fn verify(&self, token: &str) -> Result<Claims, ApiError> {
         let header = self.header(token)?;
@@ -101,9 +179,14 @@ impl TokenValidator {
         Ok(claims)
     }
 
+    /// Parses the header strictly (RFC 7515, 7519, 8725) and checks the
+    /// payload's JSON before any key is touched.
     fn header(&self, token: &str) -> Result<Header, AuthFailure> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(AuthFailure::Decode);
+        }
         let mut segments = token.split('.');
-        let (Some(header), Some(_), Some(_), None) = (
+        let (Some(header), Some(payload), Some(_), None) = (
             segments.next(),
             segments.next(),
             segments.next(),
@@ -111,11 +194,14 @@ impl TokenValidator {
         ) else {
             return Err(AuthFailure::Decode);
         };
-        let bytes = URL_SAFE_NO_PAD
-            .decode(header)
-            .map_err(|_| AuthFailure::Decode)?;
-        let header: Map<String, Value> =
-            serde_json::from_slice(&bytes).map_err(|_| AuthFailure::Decode)?;
+        let header = strict_json_object(header)?;
+        // The payload is parsed again by the library; checked here for duplicates.
+        strict_json_object(payload)?;
+        // No extension is understood, so a token that makes one critical is refused.
+        if header.contains_key("crit") {
+            return Err(AuthFailure::Invalid);
+        }
+        // `jku`, `x5u`, `jwk` and `x5c` are ignored: keys come from settings only.
         let alg = match header.get("alg") {
             Some(Value::String(name)) => name
                 .parse::<Algorithm>()
@@ -171,4 +257,50 @@ pub fn peek_issuer(token: &str) -> Option<String> {
     let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
     let claims: Claims = serde_json::from_slice(&bytes).ok()?;
     claims.get("iss")?.as_str().map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(json: &str) -> String {
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    #[test]
+    fn repeated_member_names_are_refused_at_any_depth() {
+        assert!(strict_json_object(&b64(r#"{"a": 1, "b": {"c": [1, {"d": 2}]}}"#)).is_ok());
+        for bad in [
+            r#"{"alg": "RS256", "alg": "none"}"#,
+            r#"{"a": {"b": 1, "b": 2}}"#,
+            r#"{"a": [{"b": 1, "b": 2}]}"#,
+            r#"{"a": 1, "\u0061": 2}"#,
+        ] {
+            assert_eq!(
+                strict_json_object(&b64(bad)).err(),
+                Some(AuthFailure::Decode),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn segments_are_strict_base64url_json_objects() {
+        let padded = format!("{}=", b64(r#"{"a":1}"#));
+        let standard_alphabet = base64::engine::general_purpose::STANDARD.encode(r#"{"a":"??>"}"#);
+        for bad in [
+            padded.as_str(),
+            standard_alphabet.as_str(),
+            "",
+            "e30.",
+            &b64("[1]"),
+            &b64("nul"),
+        ] {
+            assert_eq!(
+                strict_json_object(bad).err(),
+                Some(AuthFailure::Decode),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -88,20 +88,45 @@ pub struct ConnectionManager {
     url: DatabaseUrl,
 }
 
+/// A pooled connection that remembers failing as if the server were gone:
+/// diesel's own `is_broken` only looks at transaction state, so a connection
+/// to a restarted PostgreSQL would otherwise go back to the pool and fail again.
+pub struct Tracked {
+    conn: DbConnection,
+    broken: bool,
+}
+
+impl std::ops::Deref for Tracked {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Tracked {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = Tracked;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, Self::Error> {
-        DbConnection::open(&self.url).map_err(diesel::r2d2::Error::ConnectionError)
+    fn connect(&self) -> Result<Tracked, Self::Error> {
+        let conn = DbConnection::open(&self.url).map_err(diesel::r2d2::Error::ConnectionError)?;
+        Ok(Tracked {
+            conn,
+            broken: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
-        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    fn is_valid(&self, conn: &mut Tracked) -> Result<(), Self::Error> {
+        conn.conn.ping().map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        conn.is_broken()
+    fn has_broken(&self, conn: &mut Tracked) -> bool {
+        conn.broken || conn.conn.is_broken()
     }
 }
 
@@ -111,6 +136,8 @@ pub type DbPool = r2d2::Pool<ConnectionManager>;
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
+    /// Budget of one `run`: waiting for a connection and the query together.
+    timeout: Duration,
 }
 
 impl Db {
@@ -126,6 +153,8 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(size)
             .min_idle(Some(1))
+            // Failures to reconnect are answered as 503s; r2d2's own log of each would repeat them.
+            .error_handler(Box::new(r2d2::NopErrorHandler))
             .connection_timeout(Duration::from_secs(settings.timeout_secs))
             // A broken connection is noticed by `has_broken` after its failed
             // query; checking each checkout would cost a round trip per request.
@@ -134,22 +163,44 @@ impl Db {
                 url: settings.url.clone(),
             })
             .map_err(|e| format!("cannot open {:?}: {e}", settings.url))?;
-        Ok(Db { pool })
+        Ok(Db {
+            pool,
+            timeout: Duration::from_secs(settings.timeout_secs),
+        })
     }
 
-    /// Runs `f` with a pooled connection on the blocking thread pool.
+    /// Runs `f` with a pooled connection on the blocking thread pool. Answers
+    /// 503 when no connection comes or the database does not answer within
+    /// `database.timeout_secs` (a stuck query keeps its thread, not the request).
     pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(ApiError::from)?;
-            f(&mut conn).map_err(ApiError::from)
-        })
-        .await
-        .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+        let work = actix_web::web::block(move || {
+            let mut pooled = pool.get().map_err(ApiError::from)?;
+            let result = f(&mut pooled.conn).map_err(ApiError::from);
+            // Do not hand a connection that failed that way to the next request.
+            pooled.broken = matches!(result, Err(ApiError::ServiceUnavailable));
+            result
+        });
+        match tokio::time::timeout(self.timeout, work).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(e)) => Err(ApiError::internal(format!("blocking task failed: {e}"))),
+            Err(_) => {
+                log::warn!(
+                    "database did not answer within {} s",
+                    self.timeout.as_secs()
+                );
+                Err(ApiError::ServiceUnavailable)
+            }
+        }
+    }
+
+    /// Whether the database answers (`/api/ready/`).
+    pub async fn ping(&self) -> bool {
+        self.run(|conn| conn.ping()).await.is_ok()
     }
 
     /// Runs pending migrations on one connection (synchronously: start-up and CLI).

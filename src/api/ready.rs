@@ -1,0 +1,40 @@
+//! `GET /api/ready/`: readiness, open to anyone (declared `AllowAny`). 200 when
+//! the database answers and the tenant's keys are loaded and fresh, else 503
+//! naming what is not ready. `/api/health/` stays a bare liveness check.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use super::metadata;
+use super::view::RequestContext;
+use crate::auth::keys::KeyState;
+use crate::startup::AppState;
+
+pub async fn get(state: web::Data<AppState>) -> HttpResponse {
+    let database_ok = state.db.ping().await;
+    let keys = state.authenticator.key_status();
+    let jwks = match keys.tenant.map(|s| s.state) {
+        None => "not configured",
+        Some(KeyState::Ready) => "ok",
+        Some(KeyState::Loading) => "loading",
+        Some(KeyState::Stale) => "stale",
+    };
+    let ready = database_ok && matches!(jwks, "ok" | "not configured");
+    let body = json!({
+        "database": if database_ok { "ok" } else { "unavailable" },
+        "jwks": jwks,
+        "keys": keys.total,
+        "jwks_age_secs": keys.tenant.and_then(|s| s.age).map(|age| age.as_secs()),
+    });
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .insert_header((actix_web::http::header::RETRY_AFTER, 5))
+            .json(body)
+    }
+}
+
+pub async fn options(ctx: RequestContext) -> HttpResponse {
+    HttpResponse::Ok().json(metadata::describe(ctx.route, None))
+}
