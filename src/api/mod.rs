@@ -123,6 +123,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, rf: &RestFrameworkSettings) {
         .route(web::get().to(health::get))
         .route(web::head().to(health::get))
         .route(web::method(Method::OPTIONS).to(health::options)),
+    )
+    .service(
+        resource(
+            &READY,
+            rf,
+            &["/api/ready/", "/api/ready.json", "/api/ready.json/"],
+        )
+        .route(web::get().to(ready::get))
+        .route(web::head().to(ready::get))
+        .route(web::method(Method::OPTIONS).to(ready::options)),
     );
 }
 

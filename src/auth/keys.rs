@@ -194,10 +194,11 @@ pub enum KeyState {
     Stale,
 }
 
-/// A fetched key set and when it was fetched.
+/// A fetched key set, when it was fetched, and the `max-age` it came with.
 struct Snapshot {
     keys: KeySet,
     fetched_at: Instant,
+    max_age: Option<Duration>,
 }
 
 /// Keys fetched over HTTPS (plain HTTP only to loopback) from a JWKS URI.
@@ -256,10 +257,11 @@ impl JwksKeyStore {
         }
     }
 
-    fn store(&self, keys: KeySet) {
+    fn store(&self, fetched: Fetched) {
         let snapshot = Arc::new(Snapshot {
-            keys,
+            keys: fetched.keys,
             fetched_at: Instant::now(),
+            max_age: fetched.max_age,
         });
         match self.current.write() {
             Ok(mut guard) => *guard = Some(snapshot),
@@ -269,15 +271,14 @@ impl JwksKeyStore {
     }
 
     /// Fetches unless someone else succeeded since `seen`, or (with `cooldown`)
-    /// the last attempt was too recent. Returns the refresh delay the response
-    /// asked for, when this call fetched successfully.
-    async fn fetch_unless_fresh(&self, seen: u64, cooldown: bool) -> Option<Option<Duration>> {
+    /// the last attempt was too recent.
+    async fn fetch_unless_fresh(&self, seen: u64, cooldown: bool) {
         let mut last_attempt = self.fetching.lock().await;
         if self.generation.load(Ordering::Acquire) != seen {
-            return None;
+            return;
         }
         if cooldown && last_attempt.is_some_and(|t| t.elapsed() < self.policy.cooldown) {
-            return None;
+            return;
         }
         *last_attempt = Some(Instant::now());
         match self.fetch().await {
@@ -287,21 +288,17 @@ impl JwksKeyStore {
                     fetched.keys.len(),
                     self.uri
                 );
-                self.store(fetched.keys);
-                Some(fetched.max_age)
+                self.store(fetched);
             }
-            Err(e) => {
-                match self.snapshot() {
-                    Some(s) => log::warn!(
-                        "JWKS: refresh from {} failed: {e}; keeping the {} key(s) fetched {} s ago",
-                        self.uri,
-                        s.keys.len(),
-                        s.fetched_at.elapsed().as_secs()
-                    ),
-                    None => log::warn!("JWKS: fetch from {} failed: {e}", self.uri),
-                }
-                None
-            }
+            Err(e) => match self.snapshot() {
+                Some(s) => log::warn!(
+                    "JWKS: refresh from {} failed: {e}; keeping the {} key(s) fetched {} s ago",
+                    self.uri,
+                    s.keys.len(),
+                    s.fetched_at.elapsed().as_secs()
+                ),
+                None => log::warn!("JWKS: fetch from {} failed: {e}", self.uri),
+            },
         }
     }
 
@@ -350,24 +347,30 @@ impl JwksKeyStore {
     /// `[min_refresh, refresh]`). Runs until the runtime stops.
     pub async fn keep_fresh(self: Arc<Self>) {
         let mut backoff = Duration::from_secs(1).min(self.policy.retry_max);
+        // The first round counts from no keys at all, so that a request that
+        // fetched before this task first ran is not fetched again.
+        let mut seen = 0;
         loop {
-            let seen = self.generation.load(Ordering::Acquire);
-            let wait = match self.fetch_unless_fresh(seen, false).await {
-                Some(max_age) => {
+            self.fetch_unless_fresh(seen, false).await;
+            let wait = match self.snapshot() {
+                // A fetch succeeded (this one, or a request's meanwhile): the
+                // next refresh is one period after it.
+                Some(s) if self.generation.load(Ordering::Acquire) != seen => {
                     backoff = Duration::from_secs(1).min(self.policy.retry_max);
-                    max_age
+                    let period = s
+                        .max_age
                         .unwrap_or(self.policy.refresh)
-                        .clamp(self.policy.min_refresh, self.policy.refresh)
+                        .clamp(self.policy.min_refresh, self.policy.refresh);
+                    period.saturating_sub(s.fetched_at.elapsed())
                 }
-                // Someone else fetched meanwhile: wait a full period from now.
-                None if self.generation.load(Ordering::Acquire) != seen => self.policy.refresh,
-                None => {
+                _ => {
                     let wait = backoff;
                     backoff = (backoff * 2).min(self.policy.retry_max);
                     wait
                 }
             };
             tokio::time::sleep(wait).await;
+            seen = self.generation.load(Ordering::Acquire);
         }
     }
 }

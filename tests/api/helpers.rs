@@ -203,6 +203,26 @@ impl TokenSpec {
     }
 }
 
+/// A token from raw header and payload JSON (for malformed inputs), signed RS256 by `kid`.
+pub fn sign_raw(header_json: &str, payload_json: &str, kid: &str) -> String {
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header_json),
+        URL_SAFE_NO_PAD.encode(payload_json)
+    );
+    let sig = key(kid).sign("RS256", input.as_bytes());
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+}
+
+/// Default claims as a JSON text, with `extra` spliced in before the closing brace.
+pub fn payload_json(extra: &str) -> String {
+    let now = now();
+    format!(
+        r#"{{"iss":"{ISSUER}","sub":"auth0|abc123","aud":"{AUDIENCE}","iat":{now},"exp":{}{extra}}}"#,
+        now + 3600
+    )
+}
+
 /// A valid token for the default test tenant.
 pub fn token() -> String {
     TokenSpec::default().sign()
@@ -216,6 +236,11 @@ pub struct JwksState {
     pub keys: Vec<Value>,
     /// Answer this status instead of 200.
     pub status: Option<u16>,
+    /// Wait this long before answering.
+    pub delay: Duration,
+    /// Answer these bytes instead of the key set.
+    pub raw_body: Option<Vec<u8>>,
+    pub cache_control: Option<String>,
     pub fetches: usize,
 }
 
@@ -267,23 +292,52 @@ impl JwksServer {
         self.with(|s| s.status = status);
     }
 
+    pub fn hang_for(&self, delay: Duration) {
+        self.with(|s| s.delay = delay);
+    }
+
+    /// Serve these bytes (garbage, a huge body) instead of the key set; `None` to stop.
+    pub fn serve_raw(&self, body: Option<Vec<u8>>) {
+        self.with(|s| s.raw_body = body);
+    }
+
+    pub fn cache_control(&self, value: &str) {
+        self.with(|s| s.cache_control = Some(value.to_owned()));
+    }
+
     pub fn fetches(&self) -> usize {
         self.with(|s| s.fetches)
     }
 }
 
 async fn serve_jwks(state: web::Data<Mutex<JwksState>>) -> HttpResponse {
-    let (status, keys) = {
+    let (status, keys, delay, raw, cache_control) = {
         let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
         s.fetches += 1;
-        (s.status, s.keys.clone())
+        (
+            s.status,
+            s.keys.clone(),
+            s.delay,
+            s.raw_body.clone(),
+            s.cache_control.clone(),
+        )
     };
-    match status {
-        Some(code) => {
-            HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap_or_default())
-                .body("unavailable")
-        }
-        None => HttpResponse::Ok().json(json!({ "keys": keys })),
+    if !delay.is_zero() {
+        actix_web::rt::time::sleep(delay).await;
+    }
+    if let Some(code) = status {
+        return HttpResponse::build(
+            actix_web::http::StatusCode::from_u16(code).unwrap_or_default(),
+        )
+        .body("unavailable");
+    }
+    let mut response = HttpResponse::Ok();
+    if let Some(value) = cache_control {
+        response.insert_header(("Cache-Control", value));
+    }
+    match raw {
+        Some(body) => response.content_type("application/json").body(body),
+        None => response.json(json!({ "keys": keys })),
     }
 }
 
@@ -398,6 +452,8 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
 }
 
 pub async fn spawn_app_on(jwks: JwksServer, db: TestDb, vars: &[(&str, &str)]) -> TestApp {
+    // RUST_LOG=todoapi=debug shows the server's log in a failing test's output.
+    let _ = env_logger::builder().is_test(true).try_init();
     let mut env: HashMap<String, String> = HashMap::new();
     env.insert("APP_ENV".into(), "test".into());
     env.insert("APP__DATABASE__URL".into(), db.url().into());
@@ -491,6 +547,11 @@ impl TestApp {
     }
 }
 
+/// Sends the request; status, headers and body as JSON.
+pub async fn send(request: reqwest::RequestBuilder) -> (u16, reqwest::header::HeaderMap, Value) {
+    read(request.send().await.expect("request sent")).await
+}
+
 /// Status, headers and body as JSON (Null when empty or not JSON).
 pub async fn read(response: reqwest::Response) -> (u16, reqwest::header::HeaderMap, Value) {
     let status = response.status().as_u16();
@@ -509,4 +570,77 @@ pub fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> &'a st
 
 pub fn detail(message: &str) -> Value {
     json!({ "detail": message })
+}
+
+// ---------------------------------------------------------------------------
+// Faults
+
+/// A TCP relay to another server that can be cut (open connections dropped,
+/// new ones refused) and restored: a database that goes away and comes back.
+pub struct TcpRelay {
+    pub port: u16,
+    up: Arc<std::sync::atomic::AtomicBool>,
+    generation: Arc<AtomicUsize>,
+}
+
+impl TcpRelay {
+    pub async fn start(target: std::net::SocketAddr) -> TcpRelay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind relay");
+        let port = listener.local_addr().expect("relay address").port();
+        let up = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let generation = Arc::new(AtomicUsize::new(0));
+        let (up2, generation2) = (up.clone(), generation.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("relay runtime");
+            rt.block_on(async move {
+                let listener =
+                    tokio::net::TcpListener::from_std(listener.into_std().expect("std listener"))
+                        .expect("relay listener");
+                loop {
+                    let Ok((mut inbound, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    if !up2.load(Ordering::SeqCst) {
+                        continue; // dropped: refused
+                    }
+                    let born = generation2.load(Ordering::SeqCst);
+                    let generation = generation2.clone();
+                    tokio::spawn(async move {
+                        let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                            return;
+                        };
+                        let cut = async {
+                            while generation.load(Ordering::SeqCst) == born {
+                                tokio::time::sleep(Duration::from_millis(20)).await;
+                            }
+                        };
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                            _ = cut => {}
+                        }
+                    });
+                }
+            });
+        });
+        TcpRelay {
+            port,
+            up,
+            generation,
+        }
+    }
+
+    /// Drops every open connection and refuses new ones until `restore`.
+    pub fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
 }

@@ -8,5 +8,6 @@ mod dev_issuer;
 mod helpers;
 mod migrations;
 mod permissions;
+mod resilience;
 mod settings;
 mod tasks;

@@ -1,0 +1,347 @@
+//! The key set under faults (outages, rotation, revocation, staleness, slow or
+//! hostile responses) and the database going away. Short settings stand in
+//! for a controllable clock.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::*;
+
+async fn status_with(app: &TestApp, token: &str) -> u16 {
+    send(app.with_token(Method::GET, "/api/task/", token))
+        .await
+        .0
+}
+
+/// Polls until `status_with(token)` is `want` (for at most `secs`).
+async fn eventually(app: &TestApp, token: &str, want: u16, secs: u64) -> u16 {
+    let mut last = 0;
+    for _ in 0..secs * 10 {
+        last = status_with(app, token).await;
+        if last == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    last
+}
+
+fn random_kid_token(i: usize) -> String {
+    TokenSpec::default()
+        .header("kid", json!(format!("unknown-{i}")))
+        .sign()
+}
+
+#[tokio::test]
+async fn an_outage_keeps_the_cached_keys_in_use() {
+    let app = spawn_app_with(&[("APP__AUTH__JWKS__COOLDOWN_SECS", "0")]).await;
+    assert_eq!(status_with(&app, &token()).await, 200);
+    app.jwks.fail_with(Some(500));
+    // An unknown kid tries a refetch, which fails: the cached keys stay.
+    assert_eq!(status_with(&app, &random_kid_token(1)).await, 401);
+    assert_eq!(app.jwks.fetches(), 2);
+    assert_eq!(status_with(&app, &token()).await, 200);
+    let (status, _, ready) = send(app.anonymous(Method::GET, "/api/ready/")).await;
+    assert_eq!(
+        (status, ready["jwks"].clone(), ready["keys"].clone()),
+        (200, json!("ok"), json!(2))
+    );
+}
+
+#[tokio::test]
+async fn a_key_removed_from_the_set_is_refused_after_the_next_refresh() {
+    let jwks = JwksServer::start(&["k1", "k2"]).await;
+    let app = spawn_app_on(
+        jwks,
+        TestDb::new(),
+        &[
+            ("APP__AUTH__JWKS__REFRESH_SECS", "1"),
+            ("APP__AUTH__JWKS__MIN_REFRESH_SECS", "1"),
+        ],
+    )
+    .await;
+    let k2 = TokenSpec::default().kid("k2").sign();
+    assert_eq!(status_with(&app, &k2).await, 200);
+    app.jwks.publish(&["k1"]);
+    assert_eq!(
+        eventually(&app, &k2, 401, 5).await,
+        401,
+        "revoked at the next refresh"
+    );
+    let (_, _, body) = send(app.with_token(Method::GET, "/api/task/", &k2)).await;
+    assert_eq!(body, detail("Error decoding signature."));
+    assert_eq!(status_with(&app, &token()).await, 200);
+}
+
+#[tokio::test]
+async fn stale_keys_stop_being_trusted_then_recover() {
+    let app = spawn_app_with(&[
+        ("APP__AUTH__JWKS__REFRESH_SECS", "1"),
+        ("APP__AUTH__JWKS__MIN_REFRESH_SECS", "1"),
+        ("APP__AUTH__JWKS__RETRY_MAX_SECS", "1"),
+        ("APP__AUTH__JWKS__MAX_STALE_SECS", "2"),
+    ])
+    .await;
+    assert_eq!(status_with(&app, &token()).await, 200);
+    app.jwks.fail_with(Some(503));
+    assert_eq!(
+        eventually(&app, &token(), 503, 6).await,
+        503,
+        "refused once older than max_stale_secs"
+    );
+    let (_, headers, body) = send(app.authed(Method::GET, "/api/task/")).await;
+    assert_eq!(
+        body,
+        detail("Authentication service temporarily unavailable.")
+    );
+    assert!(!header(&headers, "retry-after").is_empty());
+    let (status, _, ready) = send(app.anonymous(Method::GET, "/api/ready/")).await;
+    assert_eq!(
+        (status, ready["jwks"].clone(), ready["database"].clone()),
+        (503, json!("stale"), json!("ok"))
+    );
+    // Anonymous requests to open routes are unaffected.
+    assert_eq!(
+        send(app.anonymous(Method::GET, "/api/health/")).await.0,
+        200
+    );
+
+    app.jwks.fail_with(None);
+    assert_eq!(
+        eventually(&app, &token(), 200, 6).await,
+        200,
+        "recovered on its own"
+    );
+    let (status, _, ready) = send(app.anonymous(Method::GET, "/api/ready/")).await;
+    assert_eq!((status, ready["jwks"].clone()), (200, json!("ok")));
+}
+
+#[tokio::test]
+async fn cache_control_max_age_brings_the_refresh_forward() {
+    let jwks = JwksServer::start(&["k1"]).await;
+    jwks.cache_control("public, max-age=1");
+    let app = spawn_app_on(
+        jwks,
+        TestDb::new(),
+        &[("APP__AUTH__JWKS__MIN_REFRESH_SECS", "1")],
+    )
+    .await;
+    assert_eq!(status_with(&app, &token()).await, 200);
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let fetches = app.jwks.fetches();
+    assert!(
+        fetches >= 3,
+        "refreshed every second as max-age asked, not every 600 s: {fetches} fetches"
+    );
+
+    // Clamped: max-age below min_refresh_secs does not make it refetch faster.
+    let jwks = JwksServer::start(&["k1"]).await;
+    jwks.cache_control("max-age=0");
+    let app = spawn_app_on(
+        jwks,
+        TestDb::new(),
+        &[("APP__AUTH__JWKS__MIN_REFRESH_SECS", "60")],
+    )
+    .await;
+    assert_eq!(status_with(&app, &token()).await, 200);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(app.jwks.fetches(), 1);
+}
+
+#[tokio::test]
+async fn a_hanging_fetch_never_holds_up_requests_with_known_keys() {
+    let app = spawn_app_with(&[
+        ("APP__AUTH__JWKS__COOLDOWN_SECS", "0"),
+        ("APP__AUTH__JWKS__TIMEOUT_SECS", "2"),
+    ])
+    .await;
+    assert_eq!(status_with(&app, &token()).await, 200);
+    app.jwks.hang_for(Duration::from_secs(10));
+    let unknown = app.with_token(Method::GET, "/api/task/", &random_kid_token(1));
+    let pending = tokio::spawn(async move { send(unknown).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!pending.is_finished(), "the unknown kid waits on the fetch");
+    assert_eq!(status_with(&app, &token()).await, 200);
+    assert!(
+        !pending.is_finished(),
+        "a known kid was answered while the fetch still hung"
+    );
+    let (status, _, body) = pending.await.expect("request task");
+    assert_eq!(
+        (status, body),
+        (401, detail("Error decoding signature.")),
+        "the fetch timed out"
+    );
+}
+
+#[tokio::test]
+async fn garbage_or_huge_responses_keep_the_previous_keys() {
+    let app = spawn_app_with(&[("APP__AUTH__JWKS__COOLDOWN_SECS", "0")]).await;
+    assert_eq!(status_with(&app, &token()).await, 200);
+    let huge = format!(
+        r#"{{"keys": [], "padding": "{}"}}"#,
+        "x".repeat(2 * 1024 * 1024)
+    );
+    for (i, body) in [
+        b"<html>not json".to_vec(),
+        b"{\"keys\": 42}".to_vec(),
+        huge.into_bytes(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        app.jwks.serve_raw(Some(body));
+        let before = app.jwks.fetches();
+        assert_eq!(status_with(&app, &random_kid_token(i)).await, 401);
+        assert_eq!(app.jwks.fetches(), before + 1, "a refetch was tried");
+        assert_eq!(status_with(&app, &token()).await, 200, "previous keys kept");
+    }
+}
+
+#[tokio::test]
+async fn malformed_entries_are_skipped() {
+    let jwks = JwksServer::start(&[]).await;
+    let mut wrong_use = key("k2").jwk();
+    wrong_use["use"] = json!("enc");
+    jwks.publish_raw(vec![
+        json!({"kty": "RSA", "kid": "broken", "n": "%%%", "e": "AQAB"}),
+        json!({"kty": "EC", "kid": "ec", "crv": "P-256", "x": "AA", "y": "AA"}),
+        json!("not a key"),
+        wrong_use,
+        key("k1").jwk(),
+    ]);
+    let app = spawn_app_on(jwks, TestDb::new(), &[]).await;
+    assert_eq!(status_with(&app, &token()).await, 200);
+    assert_eq!(
+        status_with(&app, &TokenSpec::default().kid("k2").sign()).await,
+        401
+    );
+    let (_, _, ready) = send(app.anonymous(Method::GET, "/api/ready/")).await;
+    assert_eq!(ready["keys"], json!(2), "k1 and the development key");
+}
+
+#[tokio::test]
+async fn ready_reports_what_is_ready() {
+    let app = spawn_app().await;
+    let (status, headers, body) = send(app.anonymous(Method::GET, "/api/ready/")).await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "allow"), "GET, HEAD, OPTIONS");
+    assert_eq!(
+        (
+            body["database"].clone(),
+            body["jwks"].clone(),
+            body["keys"].clone()
+        ),
+        (json!("ok"), json!("ok"), json!(2))
+    );
+    assert!(
+        body["jwks_age_secs"].as_u64().is_some_and(|s| s < 60),
+        "{body}"
+    );
+
+    let jwks = JwksServer::start(&["k1"]).await;
+    jwks.fail_with(Some(500));
+    let loading = spawn_app_on(jwks, TestDb::new(), &[]).await;
+    let (status, headers, body) = send(loading.anonymous(Method::GET, "/api/ready/")).await;
+    assert_eq!(
+        (status, body["jwks"].clone(), body["jwks_age_secs"].clone()),
+        (503, json!("loading"), json!(null))
+    );
+    assert!(!header(&headers, "retry-after").is_empty());
+    assert_eq!(
+        send(loading.anonymous(Method::GET, "/api/health/")).await.0,
+        200,
+        "liveness is not readiness"
+    );
+}
+
+/// The database goes away (PostgreSQL behind a relay that is cut) or stays
+/// busy (SQLite with another process holding its write lock): requests get a
+/// 503 bounded by database.timeout_secs, and the server recovers on its own.
+#[tokio::test]
+async fn database_faults_are_503_and_the_server_recovers() {
+    let db = TestDb::new();
+    let jwks = JwksServer::start(&["k1"]).await;
+    let timeout = ("APP__DATABASE__TIMEOUT_SECS", "1");
+    if backend() == "postgres" {
+        let mut url = url::Url::parse(db.url()).expect("database URL");
+        let target = format!(
+            "{}:{}",
+            url.host_str().unwrap_or("127.0.0.1"),
+            url.port().unwrap_or(5432)
+        );
+        let target = tokio::net::lookup_host(target)
+            .await
+            .expect("resolve")
+            .next()
+            .expect("address");
+        let relay = TcpRelay::start(target).await;
+        let _ = url.set_port(Some(relay.port));
+        let relayed = url.to_string();
+        let app = spawn_app_on(
+            jwks,
+            db,
+            &[timeout, ("APP__DATABASE__URL", relayed.as_str())],
+        )
+        .await;
+        let list = || app.authed(Method::GET, "/api/task/");
+        assert_eq!(send(list()).await.0, 200);
+        relay.cut();
+        assert_fault(list).await;
+        let (status, _, ready) = send(app.anonymous(Method::GET, "/api/ready/")).await;
+        assert_eq!(
+            (status, ready["database"].clone()),
+            (503, json!("unavailable"))
+        );
+        relay.restore();
+        assert_recovers(list, 200).await;
+        assert_eq!(send(app.anonymous(Method::GET, "/api/ready/")).await.0, 200);
+    } else {
+        let app = spawn_app_on(jwks, db, &[timeout]).await;
+        let create = || {
+            app.authed(Method::POST, "/api/task/")
+                .json(&json!({"name": "x"}))
+        };
+        assert_eq!(send(create()).await.0, 201);
+        let mut locker = app.db.connect();
+        use diesel::connection::SimpleConnection;
+        locker
+            .batch_execute("BEGIN IMMEDIATE; UPDATE tasks SET done = done;")
+            .expect("take the write lock");
+        assert_fault(create).await;
+        locker.batch_execute("COMMIT;").expect("release");
+        assert_recovers(create, 201).await;
+    }
+}
+
+async fn assert_fault(request: impl Fn() -> reqwest::RequestBuilder) {
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let (status, headers, body) = send(request()).await;
+        assert_eq!(
+            (status, body),
+            (503, detail("Service temporarily unavailable."))
+        );
+        assert!(!header(&headers, "retry-after").is_empty());
+        // Bounded by database.timeout_secs (1 s), with slack for a loaded machine.
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "answered in {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+async fn assert_recovers(request: impl Fn() -> reqwest::RequestBuilder, want: u16) {
+    let mut status = 0;
+    for _ in 0..100 {
+        status = send(request()).await.0;
+        if status == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, want, "recovered on its own");
+}
