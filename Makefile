@@ -1,7 +1,7 @@
 # todoapi: `make run` serves on 127.0.0.1:8000 (SQLite under var/), `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-postgres test-postman token migrate check fmt lint build release
+.PHONY: run test test-sqlite test-postgres test-postman fuzz token migrate check fmt lint build release
 
 run: ## the server, development profile, SQLite under var/
 	$(CARGO) run --bin todoapi -- serve
@@ -21,6 +21,9 @@ test-postgres:
 
 test-postman: ## the Postman collection with newman against a fresh server (needs Node.js and npm)
 	tests/postman/run.sh
+
+fuzz: ## the property tests over hostile input, long (make test runs them briefly)
+	PROPTEST_CASES=$${PROPTEST_CASES:-100000} $(CARGO) test --lib fuzz
 
 token: ## print a development token
 	@$(CARGO) run --quiet --bin todoapi -- token

@@ -12,3 +12,6 @@ pub mod db;
 pub mod error;
 pub mod settings;
 pub mod startup;
+
+#[cfg(test)]
+mod fuzz;

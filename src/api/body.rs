@@ -88,7 +88,7 @@ async fn read(
     Ok(body)
 }
 
-fn parse_json(bytes: &[u8]) -> Result<Data, ApiError> {
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Data, ApiError> {
     // serde_json refuses nesting deeper than 128 levels, so depth cannot exhaust the stack.
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::ParseError(format!("JSON parse error - {e}")))?;
@@ -120,7 +120,7 @@ fn python_type_name(value: &Value) -> &'static str {
 }
 
 /// `application/x-www-form-urlencoded`, strictly: invalid UTF-8 is an error, not U+FFFD.
-fn parse_form(bytes: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
+pub(crate) fn parse_form(bytes: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
     let decode = |part: &[u8]| -> Result<String, ApiError> {
         let plus_as_space: Vec<u8> = part
             .iter()

@@ -48,14 +48,14 @@ pub fn rfc3339_utc(t: NaiveDateTime) -> String {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     Create,
     Update,
     Partial,
 }
 
 /// The serializer's validation: unknown and read-only fields (`id`, `created`) are ignored.
-fn validate(data: &Data, mode: Mode) -> Result<TaskChanges, ApiError> {
+pub(crate) fn validate(data: &Data, mode: Mode) -> Result<TaskChanges, ApiError> {
     let mut errors = FieldErrors::new();
     let name = match fields::char_field(data.get("name"), NAME_MAX_CHARS) {
         Ok(None) if mode != Mode::Partial => {
@@ -85,7 +85,7 @@ fn validate(data: &Data, mode: Mode) -> Result<TaskChanges, ApiError> {
 }
 
 /// A detail route's id; anything but a positive integer that fits names no task.
-fn task_id(raw: &str) -> Result<i64, ApiError> {
+pub(crate) fn task_id(raw: &str) -> Result<i64, ApiError> {
     raw.trim()
         .parse::<i64>()
         .ok()

@@ -197,7 +197,9 @@ impl TokenSpec {
                     .as_ref()
                     .to_vec()
             }
-            alg => key(self.signer).sign(alg, input.as_bytes()),
+            "RS256" | "RS384" | "RS512" | "PS256" => key(self.signer).sign(alg, input.as_bytes()),
+            // A header naming an algorithm we cannot sign with lies: sign RS256.
+            _ => key(self.signer).sign("RS256", input.as_bytes()),
         };
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
     }
@@ -205,11 +207,17 @@ impl TokenSpec {
 
 /// A token from raw header and payload JSON (for malformed inputs), signed RS256 by `kid`.
 pub fn sign_raw(header_json: &str, payload_json: &str, kid: &str) -> String {
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header_json),
-        URL_SAFE_NO_PAD.encode(payload_json)
-    );
+    sign_segments(
+        &URL_SAFE_NO_PAD.encode(header_json),
+        &URL_SAFE_NO_PAD.encode(payload_json),
+        kid,
+    )
+}
+
+/// A token whose first two segments are exactly these (any encoding), with a
+/// valid RS256 signature over them: only the encoding can make it wrong.
+pub fn sign_segments(header: &str, payload: &str, kid: &str) -> String {
+    let input = format!("{header}.{payload}");
     let sig = key(kid).sign("RS256", input.as_bytes());
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
 }
@@ -579,44 +587,41 @@ pub fn detail(message: &str) -> Value {
 /// new ones refused) and restored: a database that goes away and comes back.
 pub struct TcpRelay {
     pub port: u16,
-    up: Arc<std::sync::atomic::AtomicBool>,
-    generation: Arc<AtomicUsize>,
+    up: tokio::sync::watch::Sender<bool>,
 }
 
 impl TcpRelay {
     pub async fn start(target: std::net::SocketAddr) -> TcpRelay {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind relay");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind relay");
         let port = listener.local_addr().expect("relay address").port();
-        let up = Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let generation = Arc::new(AtomicUsize::new(0));
-        let (up2, generation2) = (up.clone(), generation.clone());
+        let (up, watch) = tokio::sync::watch::channel(true);
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("relay runtime");
             rt.block_on(async move {
-                let listener =
-                    tokio::net::TcpListener::from_std(listener.into_std().expect("std listener"))
-                        .expect("relay listener");
+                listener
+                    .set_nonblocking(true)
+                    .expect("non-blocking listener");
+                let listener = tokio::net::TcpListener::from_std(listener).expect("relay listener");
                 loop {
                     let Ok((mut inbound, _)) = listener.accept().await else {
                         continue;
                     };
-                    if !up2.load(Ordering::SeqCst) {
+                    if !*watch.borrow() {
                         continue; // dropped: refused
                     }
-                    let born = generation2.load(Ordering::SeqCst);
-                    let generation = generation2.clone();
+                    let mut watch = watch.clone();
                     tokio::spawn(async move {
                         let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
                             return;
                         };
                         let cut = async {
-                            while generation.load(Ordering::SeqCst) == born {
-                                tokio::time::sleep(Duration::from_millis(20)).await;
+                            while *watch.borrow_and_update() {
+                                if watch.changed().await.is_err() {
+                                    std::future::pending::<()>().await;
+                                }
                             }
                         };
                         tokio::select! {
@@ -627,20 +632,17 @@ impl TcpRelay {
                 }
             });
         });
-        TcpRelay {
-            port,
-            up,
-            generation,
-        }
+        TcpRelay { port, up }
     }
 
     /// Drops every open connection and refuses new ones until `restore`.
-    pub fn cut(&self) {
-        self.up.store(false, Ordering::SeqCst);
-        self.generation.fetch_add(1, Ordering::SeqCst);
+    pub async fn cut(&self) {
+        let _ = self.up.send(false);
+        // Let the relay's tasks see it and close their sockets.
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
     pub fn restore(&self) {
-        self.up.store(true, Ordering::SeqCst);
+        let _ = self.up.send(true);
     }
 }

@@ -6,6 +6,7 @@ mod auth;
 mod cors;
 mod dev_issuer;
 mod helpers;
+mod hostile;
 mod migrations;
 mod permissions;
 mod resilience;

@@ -288,7 +288,7 @@ async fn database_faults_are_503_and_the_server_recovers() {
         .await;
         let list = || app.authed(Method::GET, "/api/task/");
         assert_eq!(send(list()).await.0, 200);
-        relay.cut();
+        relay.cut().await;
         assert_fault(list).await;
         let (status, _, ready) = send(app.anonymous(Method::GET, "/api/ready/")).await;
         assert_eq!(

@@ -1,0 +1,171 @@
+//! Property tests over hostile input: no panic is reachable from a request's
+//! Authorization header, token or body. `make test` runs a few hundred cases
+//! per property; `make fuzz` runs many more (`PROPTEST_CASES`).
+
+use std::sync::{Arc, OnceLock};
+
+use aws_lc_rs::rsa::{KeyPair, KeySize};
+use aws_lc_rs::signature::KeyPair as _;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey};
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::api::body::{Data, parse_form, parse_json};
+use crate::api::tasks::{Mode, task_id, validate};
+use crate::auth::header::bearer_token;
+use crate::auth::keys::{KeySet, StaticKeyStore, VerifyingKey};
+use crate::auth::token::TokenValidator;
+use crate::error::ApiError;
+
+/// A validator as the test profile configures it, trusting one fresh key.
+fn validator() -> &'static TokenValidator {
+    static VALIDATOR: OnceLock<TokenValidator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        let env = [("APP_ENV".to_owned(), "test".to_owned())]
+            .into_iter()
+            .collect();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let settings = crate::settings::load(&dir, &env).expect("test settings");
+        let pair = KeyPair::generate(KeySize::Rsa2048).expect("key");
+        let public = pair.public_key();
+        let key = DecodingKey::from_rsa_raw_components(
+            public.modulus().big_endian_without_leading_zero(),
+            public.exponent().big_endian_without_leading_zero(),
+        );
+        let keys = KeySet::new(vec![VerifyingKey {
+            kid: Some("k1".into()),
+            alg: Some(Algorithm::RS256),
+            key,
+        }]);
+        TokenValidator::new(
+            "https://tenant.test.example/".into(),
+            &settings.auth.audience,
+            &settings.auth,
+            Arc::new(StaticKeyStore::new(keys)),
+        )
+    })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime")
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        ".{0,40}".prop_map(Value::String),
+        Just(Value::String("RS256".into())),
+        Just(Value::String("none".into())),
+        Just(Value::String("k1".into())),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::vec((".{0,8}", inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+/// A JSON object over the given member names, sometimes with a member repeated.
+fn json_object(names: &'static [&'static str]) -> impl Strategy<Value = String> {
+    (
+        proptest::collection::vec((proptest::sample::select(names), json_value()), 0..6),
+        any::<bool>(),
+    )
+        .prop_map(|(members, repeat)| {
+            let mut parts: Vec<String> = members
+                .iter()
+                .map(|(k, v)| format!("{}:{}", Value::from(*k), v))
+                .collect();
+            if repeat && let Some(first) = parts.first().cloned() {
+                parts.push(first);
+            }
+            format!("{{{}}}", parts.join(","))
+        })
+}
+
+fn token() -> impl Strategy<Value = String> {
+    let structured = (
+        json_object(&[
+            "alg", "kid", "typ", "crit", "jku", "jwk", "x5c", "x5u", "b64",
+        ]),
+        json_object(&["iss", "aud", "exp", "nbf", "iat", "sub", "scope"]),
+        proptest::collection::vec(any::<u8>(), 0..300),
+    )
+        .prop_map(|(header, payload, signature)| {
+            format!(
+                "{}.{}.{}",
+                URL_SAFE_NO_PAD.encode(header),
+                URL_SAFE_NO_PAD.encode(payload),
+                URL_SAFE_NO_PAD.encode(signature)
+            )
+        });
+    prop_oneof![structured, "[A-Za-z0-9_=+/. -]{0,300}", ".{0,100}"]
+}
+
+fn check_task(data: &Data) {
+    for mode in [Mode::Create, Mode::Update, Mode::Partial] {
+        match validate(data, mode) {
+            Ok(changes) => {
+                if let Some(name) = changes.name {
+                    assert!(
+                        !name.is_empty() && name.chars().count() <= 200 && !name.contains('\0')
+                    );
+                }
+            }
+            Err(ApiError::Validation(errors)) => assert!(!errors.is_empty()),
+            Err(other) => panic!("validation answered {other:?}"),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn authorization_headers(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let _ = bearer_token(Some(&bytes), "Bearer");
+    }
+
+    #[test]
+    fn tokens_never_pass_nor_panic(token in token()) {
+        // None of these carries a valid signature by the trusted key.
+        prop_assert!(runtime().block_on(validator().verify(&token)).is_err());
+    }
+
+    #[test]
+    fn json_bodies(bytes in prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..300),
+        json_object(&["name", "done", "id", "created"]).prop_map(String::into_bytes),
+    ]) {
+        match parse_json(&bytes) {
+            Ok(data) => check_task(&data),
+            Err(ApiError::ParseError(_) | ApiError::Validation(_)) => {}
+            Err(other) => panic!("JSON body answered {other:?}"),
+        }
+    }
+
+    #[test]
+    fn form_bodies(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        if let Ok(pairs) = parse_form(&bytes) {
+            check_task(&Data::Form(pairs));
+        }
+    }
+
+    #[test]
+    fn detail_ids(raw in ".{0,30}") {
+        if let Ok(id) = task_id(&raw) {
+            prop_assert!(id > 0);
+        }
+    }
+}
