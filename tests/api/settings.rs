@@ -53,15 +53,15 @@ fn layers_apply_in_order_file_then_environment() {
         (2222, 3, 3)
     );
     assert_eq!(
-        s.origins["server.port"],
+        s.origins.of("server.port"),
         dir.path().join("local.toml").display().to_string()
     );
     assert_eq!(
-        s.origins["server.workers"],
+        s.origins.of("server.workers"),
         dir.path().join("test.toml").display().to_string()
     );
     assert_eq!(
-        s.origins["server.host"],
+        s.origins.of("server.host"),
         dir.path().join("default.toml").display().to_string()
     );
 
@@ -72,7 +72,7 @@ fn layers_apply_in_order_file_then_environment() {
     .unwrap();
     assert_eq!(s.server.port, 3333);
     assert_eq!(
-        s.origins["server.port"],
+        s.origins.of("server.port"),
         "environment variable APP__SERVER__PORT"
     );
 
@@ -111,7 +111,7 @@ fn seed_names_are_aliases_below_app_variables() {
         DatabaseUrl::Postgres("postgres://todo:pw@db.internal/todo".into())
     );
     assert_eq!(
-        s.origins["auth.domain"],
+        s.origins.of("auth.domain"),
         "environment variable AUTH0_DOMAIN"
     );
 

@@ -1,0 +1,84 @@
+//! Environment variables as a settings layer, each value tagged with the
+//! variable it came from.
+
+use std::collections::HashMap;
+
+use config::{ConfigError, Source, Value, ValueKind};
+
+/// Prefix of the environment variables that override settings.
+pub const ENV_PREFIX: &str = "APP__";
+/// The seed's own variable names, accepted below `APP__…` in precedence.
+const ALIASES: &[(&str, &str)] = &[
+    ("AUTH0_DOMAIN", "auth.domain"),
+    ("API_IDENTIFIER", "auth.audience"),
+    ("DATABASE_URL", "database.url"),
+];
+/// Keys whose environment value is a comma-separated list.
+const LIST_KEYS: &[&str] = &["auth.audience", "auth.algorithms", "cors.allowed_origins"];
+
+/// The `APP__…` variables, or the seed's aliases.
+#[derive(Debug, Clone)]
+pub(super) struct EnvLayer {
+    entries: Vec<(String, String, String)>, // (key, value, variable)
+}
+
+impl EnvLayer {
+    pub(super) fn prefixed(env: &HashMap<String, String>) -> Self {
+        let entries = env
+            .iter()
+            .filter_map(|(name, value)| {
+                let rest = name.strip_prefix(ENV_PREFIX)?;
+                let key = rest.to_lowercase().replace("__", ".");
+                Some((key, value.clone(), name.clone()))
+            })
+            .collect();
+        EnvLayer { entries }
+    }
+
+    pub(super) fn aliases(env: &HashMap<String, String>) -> Self {
+        let entries = ALIASES
+            .iter()
+            .filter_map(|(name, key)| {
+                let value = env.get(*name)?;
+                Some((key.to_string(), value.clone(), name.to_string()))
+            })
+            .collect();
+        EnvLayer { entries }
+    }
+}
+
+impl EnvLayer {
+    /// (key, variable) of each value this layer sets.
+    pub(super) fn keys(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries
+            .iter()
+            .map(|(k, _, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+impl Source for EnvLayer {
+    fn clone_into_box(&self) -> Box<dyn Source + Send + Sync> {
+        Box::new(self.clone())
+    }
+
+    fn collect(&self) -> Result<config::Map<String, Value>, ConfigError> {
+        let mut map = config::Map::new();
+        for (key, value, variable) in &self.entries {
+            let origin = format!("environment variable {variable}");
+            let kind = if LIST_KEYS.contains(&key.as_str()) {
+                ValueKind::Array(
+                    value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| Value::new(Some(&origin), ValueKind::String(s.to_owned())))
+                        .collect(),
+                )
+            } else {
+                ValueKind::String(value.clone())
+            };
+            map.insert(key.clone(), Value::new(Some(&origin), kind));
+        }
+        Ok(map)
+    }
+}

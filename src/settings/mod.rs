@@ -1,0 +1,345 @@
+//! This project's settings.py: typed settings loaded once, in layers.
+//!
+//! Layers, later wins: `config/default.toml` → `config/{APP_ENV}.toml` →
+//! `config/local.toml` (optional, git-ignored) → the seed's environment names
+//! (`AUTH0_DOMAIN`, `API_IDENTIFIER`, `DATABASE_URL`) → `APP__SECTION__KEY`.
+//! Every value remembers where it came from, so a bad one stops start-up with
+//! a message naming the key and its origin.
+//!
+//! Here: the typed settings and `load`. `layers.rs`: environment variables as
+//! a layer. `validate.rs`: every rule on a value. `describe.rs`: `todoapi check`.
+
+mod describe;
+mod layers;
+mod validate;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use config::{Config, File, FileFormat, Value};
+use jsonwebtoken::Algorithm;
+use serde::Deserialize;
+use url::Url;
+
+use crate::auth::permissions::Permission;
+use crate::auth::users::UsernameHandler;
+pub use layers::ENV_PREFIX;
+use layers::EnvLayer;
+pub use validate::{is_hmac, parse_jwks_uri};
+
+/// Route names that `rest_framework.permissions` may name (DRF's router names).
+pub const ROUTE_NAMES: &[&str] = &["api-root", "task-list", "task-detail", "health", "ready"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Development,
+    Test,
+    Production,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Development => "development",
+            Profile::Test => "test",
+            Profile::Production => "production",
+        }
+    }
+}
+
+impl FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "development" => Ok(Profile::Development),
+            "test" => Ok(Profile::Test),
+            "production" => Ok(Profile::Production),
+            other => Err(format!(
+                "APP_ENV is {other:?}; expected development, test or production"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub profile: Profile,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub rest_framework: RestFrameworkSettings,
+    pub cors: CorsSettings,
+    /// Where each effective value came from (`todoapi check` prints it).
+    pub origins: Origins,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// 0 = one per core.
+    pub workers: usize,
+    pub max_body_bytes: usize,
+    /// Request line and headers together; more is 431.
+    pub max_header_bytes: usize,
+    /// Build absolute URLs from `X-Forwarded-Proto`/`X-Forwarded-Host` (behind a trusted proxy).
+    pub trust_proxy_headers: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: DatabaseUrl,
+    pub pool_size: u32,
+    pub migrate_on_start: bool,
+    pub timeout_secs: u64,
+}
+
+/// The backend follows the URL: `postgres://…` or a SQLite path (`sqlite://` optional).
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Url::parse(raw).map_err(|e| format!("not a valid PostgreSQL URL ({e})"))?;
+            return Ok(DatabaseUrl::Postgres(raw.to_owned()));
+        }
+        let path = raw.strip_prefix("sqlite://").unwrap_or(raw);
+        if path.is_empty() {
+            return Err("is empty; give a SQLite file path or a postgres:// URL".into());
+        }
+        if path.contains("://") {
+            return Err("has an unknown scheme; use a SQLite file path or postgres://".into());
+        }
+        Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+    }
+
+    /// The URL with any password replaced, for logs and `todoapi check`.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(path) => path.display().to_string(),
+            DatabaseUrl::Postgres(raw) => match Url::parse(raw) {
+                Ok(mut url) if url.password().is_some() => {
+                    let _ = url.set_password(Some("********"));
+                    url.to_string()
+                }
+                _ => raw.clone(),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub domain: Option<String>,
+    /// Empty only outside production: then `aud` is not checked (as DRF with no JWT_AUDIENCE).
+    pub audience: Vec<String>,
+    /// `None` when no tenant is configured: no token can be verified.
+    pub issuer: Option<String>,
+    pub jwks_uri: Option<Url>,
+    pub algorithms: Vec<Algorithm>,
+    pub leeway_secs: u64,
+    pub header_prefix: String,
+    pub username_handler: UsernameHandler,
+    /// Shared secret for HS* algorithms.
+    pub secret: Option<Secret>,
+    pub jwks: JwksSettings,
+    pub dev_issuer: DevIssuerSettings,
+}
+
+/// The built-in development issuer (`auth.dev_issuer`): a local stand-in for
+/// an Auth0 tenant, so that a fresh checkout works with no account and no network.
+#[derive(Debug, Clone)]
+pub struct DevIssuerSettings {
+    pub enabled: bool,
+    /// The RSA key, created on first run (mode 0600) and reused.
+    pub key_path: PathBuf,
+    /// `iss`; empty means the server's own base URL.
+    pub issuer: Option<String>,
+    /// `aud` of its tokens: `auth.audience`'s first value, else `todoapi`.
+    pub audience: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub scope: String,
+    pub token_lifetime_secs: u64,
+}
+
+/// The audience of development tokens when `auth.audience` names none.
+pub const DEV_AUDIENCE: &str = "todoapi";
+
+/// How the tenant's key set is fetched and cached (`auth.jwks`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct JwksSettings {
+    /// Background refresh period.
+    pub refresh_secs: u64,
+    /// An unknown `kid` refetches only if the last fetch is older than this.
+    pub cooldown_secs: u64,
+    /// Per fetch: connect and response.
+    pub timeout_secs: u64,
+    /// Ceiling of the retry backoff while fetches fail.
+    pub retry_max_secs: u64,
+    /// Floor of an early refresh asked for by the response's `Cache-Control: max-age`.
+    pub min_refresh_secs: u64,
+    /// Fetched keys stay trusted this long while refreshes fail; then tokens get 503.
+    pub max_stale_secs: u64,
+}
+
+/// A value that never shows in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"********\"")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RestFrameworkSettings {
+    pub default_permission: Permission,
+    /// Route name → permission class; wins over what the route declares in code.
+    pub permissions: BTreeMap<String, Permission>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CorsSettings {
+    /// Empty: CORS off.
+    pub allowed_origins: Vec<String>,
+}
+
+/// Why settings could not be loaded: every problem, each naming its key and origin.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{0}")]
+    Load(String),
+    #[error("invalid settings:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<String>),
+}
+
+/// Tells where a setting's value came from: each layer alone, highest first
+/// (config keeps an origin per value but loses it on the way out).
+#[derive(Clone, Default)]
+pub struct Origins {
+    layers: Arc<Vec<(String, Config)>>,
+}
+
+impl Origins {
+    /// The file or environment variable that set `key`, else "built-in default".
+    pub fn of(&self, key: &str) -> String {
+        self.layers
+            .iter()
+            .find(|(_, layer)| layer.get::<Value>(key).is_ok())
+            .map(|(name, _)| name.clone())
+            .unwrap_or_else(|| "built-in default".to_owned())
+    }
+}
+
+impl fmt::Debug for Origins {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.layers.iter().map(|(name, _)| name))
+            .finish()
+    }
+}
+
+impl Settings {
+    /// `host:port` to bind.
+    pub fn bind_address(&self) -> String {
+        format!("{}:{}", self.server.host, self.server.port)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Loading.
+
+/// The folder holding `default.toml` and the profile files: `APP_CONFIG_DIR`, else `./config`.
+pub fn config_dir(env: &HashMap<String, String>) -> PathBuf {
+    env.get("APP_CONFIG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("config"))
+}
+
+/// Load from the process environment.
+pub fn load_from_process_env() -> Result<Settings, SettingsError> {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    load(&config_dir(&env), &env)
+}
+
+/// Load the layers from `dir` and the given environment (tests pass their own map).
+pub fn load(dir: &Path, env: &HashMap<String, String>) -> Result<Settings, SettingsError> {
+    let profile = match env.get("APP_ENV").map(|s| s.trim()) {
+        None | Some("") => Profile::Development,
+        Some(name) => name.parse().map_err(SettingsError::Load)?,
+    };
+    let default_file = dir.join("default.toml");
+    if !default_file.is_file() {
+        return Err(SettingsError::Load(format!(
+            "settings file {} not found (run from the project folder, or set APP_CONFIG_DIR)",
+            default_file.display()
+        )));
+    }
+    let files: Vec<PathBuf> = [
+        "default.toml".to_owned(),
+        format!("{}.toml", profile.name()),
+        "local.toml".to_owned(),
+    ]
+    .iter()
+    .map(|name| dir.join(name))
+    .collect();
+    let file_source = |path: &Path| File::from(path).format(FileFormat::Toml).required(false);
+    let env_layers = [EnvLayer::aliases(env), EnvLayer::prefixed(env)];
+    let mut builder = Config::builder();
+    for path in &files {
+        builder = builder.add_source(file_source(path));
+    }
+    for layer in &env_layers {
+        builder = builder.add_source(layer.clone());
+    }
+    let config = builder
+        .build()
+        .map_err(|e| SettingsError::Load(format!("cannot read settings: {e}")))?;
+    let raw: validate::Raw = config
+        .clone()
+        .try_deserialize()
+        .map_err(|e| SettingsError::Load(format!("invalid settings: {e}")))?;
+
+    let mut layers: Vec<(String, Config)> = Vec::new();
+    for layer in env_layers.iter().rev() {
+        for (key, variable) in layer.keys() {
+            let single = Config::builder()
+                .set_override(key, "x")
+                .and_then(|b| b.build());
+            if let Ok(single) = single {
+                layers.push((format!("environment variable {variable}"), single));
+            }
+        }
+    }
+    for path in files.iter().rev() {
+        if let Ok(single) = Config::builder().add_source(file_source(path)).build() {
+            layers.push((path.display().to_string(), single));
+        }
+    }
+    let origins = Origins {
+        layers: Arc::new(layers),
+    };
+    validate::validate(profile, raw, origins)
+}
