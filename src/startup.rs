@@ -87,6 +87,11 @@ impl Application {
                 )
                 .map_err(StartError::Auth)?,
             );
+            if settings.auth.audience.is_empty() {
+                log::warn!(
+                    "auth.audience is empty: tokens of {issuer} are accepted whatever their aud"
+                );
+            }
             // Start-up does not wait for the identity provider.
             background.push(tokio::spawn(store.clone().keep_fresh()));
             let keys: Arc<dyn KeyStore> = store;

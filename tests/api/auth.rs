@@ -474,3 +474,15 @@ async fn hs256_with_a_configured_secret() {
         .sign();
     assert_eq!(get_with_token(&app, &confused).await.2, detail(DECODE));
 }
+
+#[tokio::test]
+async fn without_an_audience_aud_is_not_checked_outside_production() {
+    // As DRF with JWT_AUDIENCE = None; production refuses to start so (see settings tests).
+    let app = spawn_app_with(&[("APP__AUTH__AUDIENCE", "")]).await;
+    for aud in [json!("https://anything.example"), json!(["a", "b"])] {
+        let t = TokenSpec::default().claim("aud", aud.clone()).sign();
+        assert_eq!(get_with_token(&app, &t).await.0, 200, "{aud}");
+    }
+    let no_aud = TokenSpec::default().without_claim("aud").sign();
+    assert_eq!(get_with_token(&app, &no_aud).await.0, 200);
+}
