@@ -450,3 +450,71 @@ fn production_refuses_the_dev_issuer() {
         "{stderr}"
     );
 }
+
+/// `make run`'s promise: the curl line `serve` prints lists the three seeded
+/// tasks, on a fresh folder (the database and key are created under var/).
+#[tokio::test]
+async fn the_printed_curl_line_lists_the_seeded_tasks() {
+    use std::io::{BufRead, BufReader};
+    let cwd = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_todoapi"))
+        .arg("serve")
+        .current_dir(cwd.path())
+        .env_clear()
+        .env("APP_CONFIG_DIR", config_dir())
+        .env("APP__SERVER__PORT", "0")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start todoapi");
+    let stdout = child.stdout.take().expect("stdout");
+    let curl = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find(|line| line.starts_with("curl "))
+    })
+    .await
+    .expect("reader");
+    let curl = curl.expect("a curl line");
+    // curl -H "Authorization: Bearer <token>" <url>
+    let token = curl
+        .split("Bearer ")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    let url = curl.rsplit(' ').next().unwrap_or_default().to_owned();
+    let tasks: Value = client()
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let names: Vec<&str> = tasks
+        .as_array()
+        .map(|a| a.iter().filter_map(|t| t["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        names,
+        vec![
+            "Buy groceries",
+            "Walk the dog",
+            "Learn Django REST framework"
+        ]
+    );
+    assert!(
+        cwd.path().join("var/todoapi.sqlite3").is_file(),
+        "the default database under var/"
+    );
+    assert!(
+        cwd.path().join("var/dev_issuer_key.pem").is_file(),
+        "the development key under var/"
+    );
+}
