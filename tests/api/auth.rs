@@ -15,12 +15,9 @@ const CHALLENGE: &str = "Bearer realm=\"api\"";
 const INVALID_TOKEN: &str = "Bearer realm=\"api\", error=\"invalid_token\"";
 
 async fn get_with_header(app: &TestApp, value: &str) -> (u16, String, serde_json::Value) {
-    let (status, headers, body) = read(
+    let (status, headers, body) = send(
         app.anonymous(Method::GET, "/api/task/")
-            .header("Authorization", value)
-            .send()
-            .await
-            .unwrap(),
+            .header("Authorization", value),
     )
     .await;
     (
@@ -37,13 +34,7 @@ async fn get_with_token(app: &TestApp, token: &str) -> (u16, String, serde_json:
 #[tokio::test]
 async fn no_credentials_is_401_with_a_challenge() {
     let app = spawn_app().await;
-    let (status, headers, body) = read(
-        app.anonymous(Method::GET, "/api/task/")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, body) = send(app.anonymous(Method::GET, "/api/task/")).await;
     assert_eq!((status, body), (401, detail(NOT_PROVIDED)));
     assert_eq!(header(&headers, "www-authenticate"), CHALLENGE);
     assert_eq!(header(&headers, "allow"), "GET, POST, HEAD, OPTIONS");
@@ -343,8 +334,7 @@ async fn identity_provider_down_at_start_means_503_then_recovery() {
         &[("APP__AUTH__JWKS__RETRY_MAX_SECS", "1")],
     )
     .await;
-    let (status, headers, body) =
-        read(app.authed(Method::GET, "/api/task/").send().await.unwrap()).await;
+    let (status, headers, body) = send(app.authed(Method::GET, "/api/task/")).await;
     assert_eq!(
         (status, body),
         (

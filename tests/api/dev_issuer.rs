@@ -12,14 +12,7 @@ const CLIENT_ID: &str = "todoapi-dev";
 const CLIENT_SECRET: &str = "todoapi-dev-secret";
 
 async fn grant(app: &TestApp, body: Value) -> (u16, reqwest::header::HeaderMap, Value) {
-    read(
-        app.anonymous(Method::POST, "/dev/oauth/token")
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    send(app.anonymous(Method::POST, "/dev/oauth/token").json(&body)).await
 }
 
 fn good_grant() -> Value {
@@ -29,13 +22,7 @@ fn good_grant() -> Value {
 #[tokio::test]
 async fn publishes_its_key_and_discovery_document() {
     let app = spawn_app().await;
-    let (status, _, jwks) = read(
-        app.anonymous(Method::GET, "/.well-known/jwks.json")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, jwks) = send(app.anonymous(Method::GET, "/.well-known/jwks.json")).await;
     assert_eq!(status, 200);
     let keys = jwks["keys"].as_array().cloned().unwrap_or_default();
     assert_eq!(keys.len(), 1);
@@ -54,13 +41,8 @@ async fn publishes_its_key_and_discovery_document() {
     );
     assert!(keys[0].get("d").is_none(), "no private part");
 
-    let (status, _, doc) = read(
-        app.anonymous(Method::GET, "/.well-known/openid-configuration")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, doc) =
+        send(app.anonymous(Method::GET, "/.well-known/openid-configuration")).await;
     assert_eq!(status, 200);
     let issuer = format!("http://127.0.0.1:{}/", app.port);
     assert_eq!(doc["issuer"], json!(issuer));
@@ -84,13 +66,7 @@ async fn client_credentials_grant_in_auth0_shape() {
     assert_eq!(body["expires_in"], 86400);
     assert_eq!(body["scope"], "read:tasks write:tasks");
     let token = body["access_token"].as_str().unwrap_or_default().to_owned();
-    let (status, _, tasks) = read(
-        app.with_token(Method::GET, "/api/task/", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, tasks) = send(app.with_token(Method::GET, "/api/task/", &token)).await;
     assert_eq!((status, tasks.as_array().map(Vec::len)), (200, Some(3)));
 
     // A form body, no audience (the default one), and Basic client authentication work too.
@@ -160,13 +136,7 @@ async fn grant_errors_follow_oauth2() {
         );
         assert_eq!(header(&headers, "cache-control"), "no-store");
     }
-    let (code, _, body) = read(
-        app.anonymous(Method::GET, "/dev/oauth/token")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, _, body) = send(app.anonymous(Method::GET, "/dev/oauth/token")).await;
     assert_eq!((code, body), (405, detail("Method \"GET\" not allowed.")));
 }
 
@@ -209,24 +179,12 @@ async fn dev_tokens_and_tenant_tokens_are_both_trusted() {
         })
         .unwrap()
         .token;
-    let (status, _, body) = read(
-        app.with_token(Method::GET, "/api/task/", &forged)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = send(app.with_token(Method::GET, "/api/task/", &forged)).await;
     assert_eq!((status, body), (401, detail("Error decoding signature.")));
     let tenant_as_dev = TokenSpec::default()
         .claim("iss", json!(dev.issuer()))
         .sign();
-    let (status, _, body) = read(
-        app.with_token(Method::GET, "/api/task/", &tenant_as_dev)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = send(app.with_token(Method::GET, "/api/task/", &tenant_as_dev)).await;
     assert_eq!((status, body), (401, detail("Error decoding signature.")));
 }
 
@@ -237,13 +195,7 @@ async fn a_server_without_the_dev_issuer_refuses_its_tokens() {
     let dev_token = body["access_token"].as_str().unwrap_or_default().to_owned();
 
     let off = spawn_app_with(&[("APP__AUTH__DEV_ISSUER__ENABLED", "false")]).await;
-    let (status, headers, body) = read(
-        off.with_token(Method::GET, "/api/task/", &dev_token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, body) = send(off.with_token(Method::GET, "/api/task/", &dev_token)).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(
         header(&headers, "www-authenticate"),
@@ -254,14 +206,7 @@ async fn a_server_without_the_dev_issuer_refuses_its_tokens() {
         "/.well-known/openid-configuration",
         "/dev/oauth/token",
     ] {
-        let (status, _, body) = read(
-            off.anonymous(Method::POST, path)
-                .json(&good_grant())
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, _, body) = send(off.anonymous(Method::POST, path).json(&good_grant())).await;
         assert_eq!((status, body), (404, detail("Not found.")), "{path}");
     }
 }
@@ -345,13 +290,7 @@ async fn the_token_command_prints_tokens_a_running_server_accepts() {
     let app = spawn_app_with(&[("APP__AUTH__USERNAME_HANDLER", "sub")]).await;
     let token = cli_token(app.port, &[]);
     assert_eq!(token.split('.').count(), 3);
-    let (status, _, _) = read(
-        app.with_token(Method::GET, "/api/task/", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, _) = send(app.with_token(Method::GET, "/api/task/", &token)).await;
     assert_eq!(status, 200);
 
     let token = cli_token(
@@ -382,37 +321,19 @@ async fn the_token_command_prints_tokens_a_running_server_accepts() {
         claims["exp"].as_i64().unwrap_or(0) - claims["iat"].as_i64().unwrap_or(0),
         120
     );
-    let (status, _, _) = read(
-        app.with_token(Method::GET, "/api/task/", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, _) = send(app.with_token(Method::GET, "/api/task/", &token)).await;
     assert_eq!(status, 200);
     assert_eq!(app.count("users WHERE username = 'alice'"), 1);
 
     let other_audience = cli_token(app.port, &["--audience", "https://other.example"]);
-    let (status, _, body) = read(
-        app.with_token(Method::GET, "/api/task/", &other_audience)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = send(app.with_token(Method::GET, "/api/task/", &other_audience)).await;
     assert_eq!(
         (status, body),
         (401, detail("Incorrect authentication credentials."))
     );
     let expired = cli_token(app.port, &["--expires-in", "0"]);
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    let (status, _, body) = read(
-        app.with_token(Method::GET, "/api/task/", &expired)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = send(app.with_token(Method::GET, "/api/task/", &expired)).await;
     assert_eq!((status, body), (401, detail("Signature has expired.")));
 }
 

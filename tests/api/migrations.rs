@@ -45,7 +45,7 @@ async fn migrate_on_start_off_leaves_the_database_to_the_migrate_command() {
     let url = db.url().to_owned();
     let jwks = JwksServer::start(&["k1"]).await;
     let app = spawn_app_on(jwks, db, &[("APP__DATABASE__MIGRATE_ON_START", "false")]).await;
-    let (status, _, body) = read(app.authed(Method::GET, "/api/task/").send().await.unwrap()).await;
+    let (status, _, body) = send(app.authed(Method::GET, "/api/task/")).await;
     assert_eq!((status, body), (500, detail("A server error occurred.")));
 
     let run = |args: &[&str]| {
@@ -76,6 +76,6 @@ async fn migrate_on_start_off_leaves_the_database_to_the_migrate_command() {
         "no migrations to apply"
     );
 
-    let (status, _, body) = read(app.authed(Method::GET, "/api/task/").send().await.unwrap()).await;
+    let (status, _, body) = send(app.authed(Method::GET, "/api/task/")).await;
     assert_eq!((status, body.as_array().map(Vec::len)), (200, Some(3)));
 }

@@ -21,8 +21,7 @@ fn is_drf_datetime(s: &str) -> bool {
 #[tokio::test]
 async fn list_returns_the_seeded_tasks_in_id_order() {
     let app = spawn_app().await;
-    let (status, headers, body) =
-        read(app.authed(Method::GET, "/api/task/").send().await.unwrap()).await;
+    let (status, headers, body) = send(app.authed(Method::GET, "/api/task/")).await;
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "content-type"), "application/json");
     assert_eq!(header(&headers, "allow"), LIST_ALLOW);
@@ -58,13 +57,9 @@ async fn create_retrieve_update_patch_delete() {
     let app = spawn_app().await;
 
     // create
-    let (status, headers, created) = read(
-        app.authed(Method::POST, "/api/task/")
-            .json(&json!({"name": "Write tests", "id": 99, "created": "1999-01-01T00:00:00Z", "extra": 1}))
-            .send()
-            .await
-            .unwrap(),
-    )
+    let (status, headers, created) = send(app.authed(Method::POST, "/api/task/").json(
+        &json!({"name": "Write tests", "id": 99, "created": "1999-01-01T00:00:00Z", "extra": 1}),
+    ))
     .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(header(&headers, "allow"), LIST_ALLOW);
@@ -78,36 +73,24 @@ async fn create_retrieve_update_patch_delete() {
     );
 
     // retrieve
-    let (status, headers, fetched) = read(
-        app.authed(Method::GET, "/api/task/4/")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, fetched) = send(app.authed(Method::GET, "/api/task/4/")).await;
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "allow"), DETAIL_ALLOW);
     assert_eq!(fetched, created);
 
     // update (PUT): name required, done kept when absent
-    let (status, _, updated) = read(
+    let (status, _, updated) = send(
         app.authed(Method::PUT, "/api/task/4/")
-            .json(&json!({"name": "Write more tests", "done": true}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"name": "Write more tests", "done": true})),
     )
     .await;
     assert_eq!(status, 200, "{updated}");
     assert_eq!(updated["name"], "Write more tests");
     assert_eq!(updated["done"], true);
     assert_eq!(updated["created"], created["created"]);
-    let (status, _, body) = read(
+    let (status, _, body) = send(
         app.authed(Method::PUT, "/api/task/4/")
-            .json(&json!({"done": false}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"done": false})),
     )
     .await;
     assert_eq!(
@@ -116,25 +99,16 @@ async fn create_retrieve_update_patch_delete() {
     );
 
     // partial update (PATCH)
-    let (status, _, patched) = read(
+    let (status, _, patched) = send(
         app.authed(Method::PATCH, "/api/task/4/")
-            .json(&json!({"done": false}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"done": false})),
     )
     .await;
     assert_eq!(status, 200);
     assert_eq!(patched["name"], "Write more tests");
     assert_eq!(patched["done"], false);
-    let (status, _, unchanged) = read(
-        app.authed(Method::PATCH, "/api/task/4/")
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, unchanged) =
+        send(app.authed(Method::PATCH, "/api/task/4/").json(&json!({}))).await;
     assert_eq!((status, &unchanged), (200, &patched));
 
     // delete: 204 with an empty body, then gone
@@ -147,12 +121,9 @@ async fn create_retrieve_update_patch_delete() {
     assert_eq!(header(response.headers(), "allow"), DETAIL_ALLOW);
     assert!(response.bytes().await.unwrap().is_empty());
     for method in [Method::GET, Method::PUT, Method::PATCH, Method::DELETE] {
-        let (status, headers, body) = read(
+        let (status, headers, body) = send(
             app.authed(method.clone(), "/api/task/4/")
-                .json(&json!({"name": "x"}))
-                .send()
-                .await
-                .unwrap(),
+                .json(&json!({"name": "x"})),
         )
         .await;
         assert_eq!((status, body), (404, detail("Not found.")), "{method}");
@@ -171,8 +142,7 @@ async fn ids_that_name_no_task_are_404() {
         "/api/task/-1/",
         "/api/task/99999999999999999999999/",
     ] {
-        let (status, headers, body) =
-            read(app.authed(Method::GET, path).send().await.unwrap()).await;
+        let (status, headers, body) = send(app.authed(Method::GET, path)).await;
         assert_eq!((status, body), (404, detail("Not found.")), "{path}");
         assert_eq!(header(&headers, "content-type"), "application/json");
     }
@@ -181,12 +151,9 @@ async fn ids_that_name_no_task_are_404() {
 #[tokio::test]
 async fn form_bodies_work_like_html_forms() {
     let app = spawn_app().await;
-    let (status, _, body) = read(
+    let (status, _, body) = send(
         app.authed(Method::POST, "/api/task/")
-            .form(&[("name", "From a form"), ("done", "on")])
-            .send()
-            .await
-            .unwrap(),
+            .form(&[("name", "From a form"), ("done", "on")]),
     )
     .await;
     assert_eq!(status, 201);
@@ -196,22 +163,16 @@ async fn form_bodies_work_like_html_forms() {
     );
 
     // An absent checkbox is false on PUT; PATCH leaves it alone.
-    let (status, _, body) = read(
+    let (status, _, body) = send(
         app.authed(Method::PUT, "/api/task/2/")
-            .form(&[("name", "Walk the cat")])
-            .send()
-            .await
-            .unwrap(),
+            .form(&[("name", "Walk the cat")]),
     )
     .await;
     assert_eq!((status, body["done"].clone()), (200, json!(false)));
     app.sql("UPDATE tasks SET done = TRUE WHERE id = 2");
-    let (status, _, body) = read(
+    let (status, _, body) = send(
         app.authed(Method::PATCH, "/api/task/2/")
-            .form(&[("name", "Walk the dog")])
-            .send()
-            .await
-            .unwrap(),
+            .form(&[("name", "Walk the dog")]),
     )
     .await;
     assert_eq!(
@@ -219,12 +180,9 @@ async fn form_bodies_work_like_html_forms() {
         (200, json!(true), json!("Walk the dog"))
     );
 
-    let (status, _, body) = read(
+    let (status, _, body) = send(
         app.authed(Method::POST, "/api/task/")
-            .form(&[("name", ""), ("done", "maybe")])
-            .send()
-            .await
-            .unwrap(),
+            .form(&[("name", ""), ("done", "maybe")]),
     )
     .await;
     assert_eq!(
@@ -237,13 +195,10 @@ async fn form_bodies_work_like_html_forms() {
 }
 
 async fn post_json(app: &TestApp, body: &str) -> (u16, Value) {
-    let (status, headers, value) = read(
+    let (status, headers, value) = send(
         app.authed(Method::POST, "/api/task/")
             .header("Content-Type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .unwrap(),
+            .body(body.to_owned()),
     )
     .await;
     assert_eq!(header(&headers, "allow"), LIST_ALLOW);
@@ -368,13 +323,10 @@ async fn malformed_json_is_a_parse_error() {
 #[tokio::test]
 async fn unsupported_media_type_is_415() {
     let app = spawn_app().await;
-    let (status, headers, body) = read(
+    let (status, headers, body) = send(
         app.authed(Method::POST, "/api/task/")
             .header("Content-Type", "text/plain")
-            .body("name=x")
-            .send()
-            .await
-            .unwrap(),
+            .body("name=x"),
     )
     .await;
     assert_eq!(
@@ -385,13 +337,10 @@ async fn unsupported_media_type_is_415() {
         )
     );
     assert_eq!(header(&headers, "allow"), LIST_ALLOW);
-    let (status, _, body) = read(
+    let (status, _, body) = send(
         app.authed(Method::PUT, "/api/task/1/")
             .header("Content-Type", "text/plain; charset=utf-8")
-            .body("x")
-            .send()
-            .await
-            .unwrap(),
+            .body("x"),
     )
     .await;
     assert_eq!(
@@ -402,12 +351,9 @@ async fn unsupported_media_type_is_415() {
         )
     );
     // An empty body is empty data whatever its type (DRF): the field is required.
-    let (status, _, body) = read(
+    let (status, _, body) = send(
         app.authed(Method::POST, "/api/task/")
-            .header("Content-Type", "text/plain")
-            .send()
-            .await
-            .unwrap(),
+            .header("Content-Type", "text/plain"),
     )
     .await;
     assert_eq!(
@@ -425,8 +371,7 @@ async fn method_not_allowed_is_405_with_allow() {
         (Method::POST, "/api/task/1/", DETAIL_ALLOW),
         (Method::POST, "/api/", "GET, HEAD, OPTIONS"),
     ] {
-        let (status, headers, body) =
-            read(app.authed(method.clone(), path).send().await.unwrap()).await;
+        let (status, headers, body) = send(app.authed(method.clone(), path)).await;
         assert_eq!(
             (status, body),
             (405, detail(&format!("Method \"{method}\" not allowed."))),
@@ -444,12 +389,9 @@ async fn accept_header_without_json_is_406() {
         "application/xml, text/plain",
         "application/json;q=0",
     ] {
-        let (status, headers, body) = read(
+        let (status, headers, body) = send(
             app.authed(Method::GET, "/api/task/")
-                .header("Accept", accept)
-                .send()
-                .await
-                .unwrap(),
+                .header("Accept", accept),
         )
         .await;
         assert_eq!(
@@ -474,23 +416,14 @@ async fn accept_header_without_json_is_406() {
         assert_eq!(response.status().as_u16(), 200, "{accept}");
     }
     // Negotiation comes before authentication, as in DRF.
-    let (status, _, _) = read(
+    let (status, _, _) = send(
         app.anonymous(Method::GET, "/api/task/")
-            .header("Accept", "text/html")
-            .send()
-            .await
-            .unwrap(),
+            .header("Accept", "text/html"),
     )
     .await;
     assert_eq!(status, 406);
     // ?format= naming a format we do not render is 404, as DRF.
-    let (status, _, body) = read(
-        app.authed(Method::GET, "/api/task/?format=xml")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = send(app.authed(Method::GET, "/api/task/?format=xml")).await;
     assert_eq!((status, body), (404, detail("Not found.")));
     let response = app
         .authed(Method::GET, "/api/task/?format=json")
@@ -504,19 +437,12 @@ async fn accept_header_without_json_is_406() {
 async fn json_suffix_routes() {
     let app = spawn_app().await;
     for path in ["/api/task.json", "/api/task.json/"] {
-        let (status, headers, body) =
-            read(app.authed(Method::GET, path).send().await.unwrap()).await;
+        let (status, headers, body) = send(app.authed(Method::GET, path)).await;
         assert_eq!(status, 200, "{path}");
         assert_eq!(header(&headers, "allow"), LIST_ALLOW);
         assert_eq!(body.as_array().map(Vec::len), Some(3));
     }
-    let (status, headers, body) = read(
-        app.authed(Method::GET, "/api/task/2.json")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, body) = send(app.authed(Method::GET, "/api/task/2.json")).await;
     assert_eq!((status, body["name"].clone()), (200, json!("Walk the dog")));
     assert_eq!(header(&headers, "allow"), DETAIL_ALLOW);
 }
@@ -556,47 +482,23 @@ async fn options_describe_the_endpoint() {
         "created": {"type": "datetime", "required": false, "read_only": true, "label": "Created"}
     });
     let parses = json!(["application/json", "application/x-www-form-urlencoded"]);
-    let (status, headers, body) = read(
-        app.authed(Method::OPTIONS, "/api/task/")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, body) = send(app.authed(Method::OPTIONS, "/api/task/")).await;
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "allow"), LIST_ALLOW);
     assert_eq!(
         body,
         json!({"name": "Task List", "description": "", "renders": ["application/json"], "parses": parses, "actions": {"POST": field_meta}})
     );
-    let (status, _, body) = read(
-        app.authed(Method::OPTIONS, "/api/task/1/")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = send(app.authed(Method::OPTIONS, "/api/task/1/")).await;
     assert_eq!(status, 200);
     assert_eq!(body["name"], "Task Instance");
     assert_eq!(body["actions"], json!({"PUT": field_meta}));
     // No actions for a task that does not exist, as DRF.
-    let (status, _, body) = read(
-        app.authed(Method::OPTIONS, "/api/task/99/")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = send(app.authed(Method::OPTIONS, "/api/task/99/")).await;
     assert_eq!(status, 200);
     assert!(body.get("actions").is_none(), "{body}");
     // OPTIONS is subject to the permission like any method.
-    let (status, _, _) = read(
-        app.anonymous(Method::OPTIONS, "/api/task/")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, _) = send(app.anonymous(Method::OPTIONS, "/api/task/")).await;
     assert_eq!(status, 401);
 }
 
@@ -638,8 +540,7 @@ async fn unknown_paths_are_json_404() {
         "/api/task/1/extra/",
         "/",
     ] {
-        let (status, headers, body) =
-            read(app.authed(Method::GET, path).send().await.unwrap()).await;
+        let (status, headers, body) = send(app.authed(Method::GET, path)).await;
         assert_eq!((status, body), (404, detail("Not found.")), "{path}");
         assert_eq!(header(&headers, "content-type"), "application/json");
     }
@@ -648,36 +549,29 @@ async fn unknown_paths_are_json_404() {
 #[tokio::test]
 async fn api_root_links_to_the_task_list() {
     let app = spawn_app().await;
-    let (status, headers, body) =
-        read(app.authed(Method::GET, "/api/").send().await.unwrap()).await;
+    let (status, headers, body) = send(app.authed(Method::GET, "/api/")).await;
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "allow"), "GET, HEAD, OPTIONS");
     assert_eq!(
         body,
         json!({"task": format!("http://127.0.0.1:{}/api/task/", app.port)})
     );
-    let (_, _, body) = read(
+    let (_, _, body) = send(
         app.authed(Method::GET, "/api/")
-            .header("Host", "todo.example.com")
-            .send()
-            .await
-            .unwrap(),
+            .header("Host", "todo.example.com"),
     )
     .await;
     assert_eq!(body, json!({"task": "http://todo.example.com/api/task/"}));
-    let (_, _, body) = read(app.authed(Method::GET, "/api/.json").send().await.unwrap()).await;
+    let (_, _, body) = send(app.authed(Method::GET, "/api/.json")).await;
     assert_eq!(
         body,
         json!({"task": format!("http://127.0.0.1:{}/api/task.json", app.port)})
     );
     // Forwarded headers are ignored unless the proxy is trusted.
-    let (_, _, body) = read(
+    let (_, _, body) = send(
         app.authed(Method::GET, "/api/")
             .header("X-Forwarded-Proto", "https")
-            .header("X-Forwarded-Host", "evil.example")
-            .send()
-            .await
-            .unwrap(),
+            .header("X-Forwarded-Host", "evil.example"),
     )
     .await;
     assert_eq!(
@@ -689,13 +583,10 @@ async fn api_root_links_to_the_task_list() {
 #[tokio::test]
 async fn api_root_behind_a_trusted_proxy() {
     let app = spawn_app_with(&[("APP__SERVER__TRUST_PROXY_HEADERS", "true")]).await;
-    let (_, _, body) = read(
+    let (_, _, body) = send(
         app.authed(Method::GET, "/api/")
             .header("X-Forwarded-Proto", "https")
-            .header("X-Forwarded-Host", "todo.example.com")
-            .send()
-            .await
-            .unwrap(),
+            .header("X-Forwarded-Host", "todo.example.com"),
     )
     .await;
     assert_eq!(body, json!({"task": "https://todo.example.com/api/task/"}));
@@ -704,13 +595,7 @@ async fn api_root_behind_a_trusted_proxy() {
 #[tokio::test]
 async fn health_is_open_to_anyone() {
     let app = spawn_app().await;
-    let (status, headers, body) = read(
-        app.anonymous(Method::GET, "/api/health/")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, body) = send(app.anonymous(Method::GET, "/api/health/")).await;
     assert_eq!((status, body), (200, json!({"status": "ok"})));
     assert_eq!(header(&headers, "allow"), "GET, HEAD, OPTIONS");
 }
@@ -719,13 +604,10 @@ async fn health_is_open_to_anyone() {
 async fn oversized_bodies_are_413() {
     let app = spawn_app_with(&[("APP__SERVER__MAX_BODY_BYTES", "1024")]).await;
     let big = json!({ "name": "x".repeat(2000) }).to_string();
-    let (status, _, body) = read(
+    let (status, _, body) = send(
         app.authed(Method::POST, "/api/task/")
             .header("Content-Type", "application/json")
-            .body(big)
-            .send()
-            .await
-            .unwrap(),
+            .body(big),
     )
     .await;
     assert_eq!((status, body), (413, detail("Request body is too large.")));
