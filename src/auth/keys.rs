@@ -3,7 +3,9 @@
 //! Lookups read an immutable snapshot behind a read lock and never wait on a
 //! fetch. The JWKS is fetched in the background at start and on a timer; an
 //! unknown `kid` may trigger one refetch, at most once per cooldown, and
-//! concurrent misses share that one fetch.
+//! concurrent misses share that one fetch. A failed refresh keeps the last
+//! keys until they are `max_stale_secs` old. A trait, so that the development
+//! issuer's fixed key serves through the same validator.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -34,7 +36,7 @@ pub enum Lookup {
     Found(Arc<VerifyingKey>),
     /// Keys are loaded, but none matches.
     Missing,
-    /// No key set has been loaded yet.
+    /// No key set has been loaded yet, or it is older than `max_stale_secs`.
     Unavailable,
 }
 
@@ -47,6 +49,7 @@ pub trait KeyStore: Send + Sync {
     /// Called after a miss: refetch if the policy allows; returns when any
     /// fetch under way has finished.
     fn refresh_after_miss(&self) -> BoxFuture<'_, ()>;
+    /// For `/api/ready/`.
     fn status(&self) -> KeyStoreStatus;
 }
 
