@@ -76,8 +76,7 @@ impl Application {
             .port();
 
         let mut background = Vec::new();
-        let mut validators = Vec::new();
-        let has_tenant = settings.auth.issuer.is_some() && settings.auth.jwks_uri.is_some();
+        let mut tenant = None;
         if let (Some(issuer), Some(jwks_uri)) = (&settings.auth.issuer, &settings.auth.jwks_uri) {
             let store = Arc::new(
                 JwksKeyStore::new(
@@ -95,20 +94,21 @@ impl Application {
             // Start-up does not wait for the identity provider.
             background.push(tokio::spawn(store.clone().keep_fresh()));
             let keys: Arc<dyn KeyStore> = store;
-            validators.push(TokenValidator::new(
+            tenant = Some(TokenValidator::new(
                 issuer.clone(),
                 &settings.auth.audience,
                 &settings.auth,
                 keys,
             ));
         }
+        let mut others = Vec::new();
         let dev_issuer = if settings.auth.dev_issuer.enabled {
             let dev = DevIssuer::load_or_create(
                 &settings.auth.dev_issuer,
                 dev_issuer::issuer_url(&settings, port),
             )
             .map_err(StartError::Auth)?;
-            validators.push(TokenValidator::new(
+            others.push(TokenValidator::new(
                 dev.issuer().to_owned(),
                 &[dev.audience().to_owned()],
                 &settings.auth,
@@ -118,10 +118,10 @@ impl Application {
         } else {
             None
         };
-        if validators.is_empty() {
+        if tenant.is_none() && others.is_empty() {
             log::warn!("no Auth0 tenant configured (auth.domain): every token will be refused");
         }
-        let authenticator = Authenticator::new(&settings.auth, has_tenant, validators, db.clone());
+        let authenticator = Authenticator::new(&settings.auth, tenant, others, db.clone());
 
         let workers = settings.server.workers;
         let state = web::Data::new(AppState {

@@ -51,27 +51,28 @@ pub struct KeyStatus {
 
 pub struct Authenticator {
     header_prefix: String,
-    /// Whether the first validator is the Auth0 tenant's.
-    has_tenant: bool,
-    /// One per trusted issuer (the Auth0 tenant, the development issuer);
-    /// empty when none is configured: every token is refused.
+    /// One per trusted issuer: the Auth0 tenant's first (when configured),
+    /// then the development issuer's. Empty: every token is refused.
     validators: Vec<TokenValidator>,
+    /// Whether `validators[0]` is the tenant's.
+    has_tenant: bool,
     username_handler: UsernameHandler,
     db: Db,
 }
 
 impl Authenticator {
-    /// `validators`: the tenant's first when `has_tenant`, then any other issuer's.
+    /// `tenant`: the Auth0 tenant's validator; `others`: further issuers'.
     pub fn new(
         auth: &AuthSettings,
-        has_tenant: bool,
-        validators: Vec<TokenValidator>,
+        tenant: Option<TokenValidator>,
+        others: Vec<TokenValidator>,
         db: Db,
     ) -> Self {
+        let has_tenant = tenant.is_some();
         Authenticator {
             header_prefix: auth.header_prefix.clone(),
+            validators: tenant.into_iter().chain(others).collect(),
             has_tenant,
-            validators,
             username_handler: auth.username_handler.clone(),
             db,
         }
