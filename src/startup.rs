@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::{Method, header};
-use actix_web::middleware::{Condition, Logger, from_fn};
+use actix_web::middleware::{Condition, DefaultHeaders, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::api;
@@ -147,6 +147,12 @@ impl Application {
                         cors_on,
                         cors(&settings.cors.allowed_origins),
                     ))
+                    // As Django's security and clickjacking middleware did for the original.
+                    .wrap(
+                        DefaultHeaders::new()
+                            .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                            .add((header::X_FRAME_OPTIONS, "DENY")),
+                    )
                     // The path without its query string: a client could put a token there.
                     .wrap(
                         Logger::new("%a %{method}xi %U %s %b %Dms")

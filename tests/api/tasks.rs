@@ -26,6 +26,8 @@ async fn list_returns_the_seeded_tasks_in_id_order() {
     assert_eq!(header(&headers, "content-type"), "application/json");
     assert_eq!(header(&headers, "allow"), LIST_ALLOW);
     assert_eq!(header(&headers, "vary"), "Accept");
+    assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&headers, "x-frame-options"), "DENY");
     let tasks = body.as_array().expect("a JSON array");
     let summary: Vec<(i64, &str, bool)> = tasks
         .iter()
