@@ -1,7 +1,6 @@
 //! The development issuer: its key, endpoints, client-credentials grant and CLI.
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -258,14 +257,14 @@ async fn the_key_is_created_private_and_reused() {
 }
 
 fn cli_token(port: u16, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_todoapi"))
-        .arg("token")
-        .args(args)
-        .env_clear()
-        .env("APP_CONFIG_DIR", config_dir())
-        .env("APP_ENV", "test")
-        .env("APP__SERVER__PORT", port.to_string())
-        .env("APP__AUTH__DEV_ISSUER__KEY_PATH", shared_dev_key())
+    let port = port.to_string();
+    let key = shared_dev_key();
+    let vars = [
+        ("APP_ENV", "test"),
+        ("APP__SERVER__PORT", port.as_str()),
+        ("APP__AUTH__DEV_ISSUER__KEY_PATH", key.as_str()),
+    ];
+    let out = todoapi(&[&["token"], args].concat(), &vars)
         .output()
         .expect("run todoapi token");
     assert!(
@@ -332,38 +331,32 @@ async fn the_token_command_prints_tokens_a_running_server_accepts() {
         (401, detail("Incorrect authentication credentials."))
     );
     let expired = cli_token(app.port, &["--expires-in", "0"]);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let (status, _, body) = send(app.with_token(Method::GET, "/api/task/", &expired)).await;
     assert_eq!((status, body), (401, detail("Signature has expired.")));
 }
 
 #[test]
 fn the_token_command_needs_the_dev_issuer() {
-    let out = Command::new(env!("CARGO_BIN_EXE_todoapi"))
-        .arg("token")
-        .env_clear()
-        .env("APP_CONFIG_DIR", config_dir())
-        .env("APP_ENV", "test")
-        .env("APP__SERVER__PORT", "8000")
-        .env("APP__AUTH__DEV_ISSUER__ENABLED", "false")
-        .output()
-        .unwrap();
+    let vars = [
+        ("APP_ENV", "test"),
+        ("APP__SERVER__PORT", "8000"),
+        ("APP__AUTH__DEV_ISSUER__ENABLED", "false"),
+    ];
+    let out = todoapi(&["token"], &vars).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("auth.dev_issuer.enabled"));
 }
 
 #[test]
 fn production_refuses_the_dev_issuer() {
-    let out = Command::new(env!("CARGO_BIN_EXE_todoapi"))
-        .arg("serve")
-        .env_clear()
-        .env("APP_CONFIG_DIR", config_dir())
-        .env("APP_ENV", "production")
-        .env("AUTH0_DOMAIN", "example.auth0.com")
-        .env("API_IDENTIFIER", "https://todo.example.com")
-        .env("APP__AUTH__DEV_ISSUER__ENABLED", "true")
-        .output()
-        .unwrap();
+    let vars = [
+        ("APP_ENV", "production"),
+        ("AUTH0_DOMAIN", "example.auth0.com"),
+        ("API_IDENTIFIER", "https://todo.example.com"),
+        ("APP__AUTH__DEV_ISSUER__ENABLED", "true"),
+    ];
+    let out = todoapi(&["serve"], &vars).output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -378,13 +371,8 @@ fn production_refuses_the_dev_issuer() {
 async fn the_printed_curl_line_lists_the_seeded_tasks() {
     use std::io::{BufRead, BufReader};
     let cwd = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_todoapi"))
-        .arg("serve")
+    let mut child = todoapi(&["serve"], &[("APP__SERVER__PORT", "0")])
         .current_dir(cwd.path())
-        .env_clear()
-        .env("APP_CONFIG_DIR", config_dir())
-        .env("APP__SERVER__PORT", "0")
-        .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -487,6 +487,19 @@ pub async fn spawn_app_on(jwks: JwksServer, db: TestDb, vars: &[(&str, &str)]) -
     }
 }
 
+/// The `todoapi` binary with a clean environment: the project's config
+/// folder, `RUST_LOG=warn`, then these variables.
+pub fn todoapi(args: &[&str], vars: &[(&str, &str)]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_todoapi"));
+    command
+        .args(args)
+        .env_clear()
+        .env("APP_CONFIG_DIR", config_dir())
+        .env("RUST_LOG", "warn")
+        .envs(vars.iter().copied());
+    command
+}
+
 /// One development signing key for the whole suite (made by the first test
 /// that needs it; creation is safe against concurrent tests).
 pub fn shared_dev_key() -> String {

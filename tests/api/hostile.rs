@@ -414,16 +414,16 @@ async fn tokens_and_keys_never_reach_the_log() {
     let db = TestDb::new();
     let dir = tempfile::tempdir().unwrap();
     let key_path = dir.path().join("dev_key.pem");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_todoapi"))
-        .arg("serve")
-        .env_clear()
-        .env("APP_CONFIG_DIR", config_dir())
-        .env("APP_ENV", "test")
-        .env("APP__SERVER__PORT", "0")
-        .env("APP__DATABASE__URL", db.url())
-        .env("APP__AUTH__JWKS_URI", &jwks.uri)
-        .env("APP__AUTH__DEV_ISSUER__KEY_PATH", &key_path)
-        .env("RUST_LOG", "debug")
+    let key_var = key_path.display().to_string();
+    let vars = [
+        ("APP_ENV", "test"),
+        ("APP__SERVER__PORT", "0"),
+        ("APP__DATABASE__URL", db.url()),
+        ("APP__AUTH__JWKS_URI", jwks.uri.as_str()),
+        ("APP__AUTH__DEV_ISSUER__KEY_PATH", key_var.as_str()),
+        ("RUST_LOG", "debug"),
+    ];
+    let mut child = todoapi(&["serve"], &vars)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -2,7 +2,6 @@
 
 use diesel::prelude::*;
 use reqwest::Method;
-use std::process::Command;
 
 use crate::helpers::*;
 
@@ -49,14 +48,12 @@ async fn migrate_on_start_off_leaves_the_database_to_the_migrate_command() {
     assert_eq!((status, body), (500, detail("A server error occurred.")));
 
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_todoapi"))
-            .args(args)
-            .env_clear()
-            .env("APP_CONFIG_DIR", config_dir())
-            .env("APP_ENV", "test")
-            .env("APP__DATABASE__URL", &url)
-            .output()
-            .expect("run todoapi migrate")
+        todoapi(
+            args,
+            &[("APP_ENV", "test"), ("APP__DATABASE__URL", url.as_str())],
+        )
+        .output()
+        .expect("run todoapi migrate")
     };
     let out = run(&["migrate"]);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 
 use todoapi::settings::{self, DatabaseUrl, Profile};
 
@@ -207,20 +206,13 @@ fn bad_values_stop_start_up_naming_key_and_origin() {
     }
 }
 
-fn todoapi(args: &[&str], pairs: &[(&str, &str)]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_todoapi"))
-        .args(args)
-        .env_clear()
-        .env("APP_CONFIG_DIR", config_dir())
-        .env("RUST_LOG", "warn")
-        .envs(pairs.iter().copied())
-        .output()
-        .expect("run todoapi")
+fn run(args: &[&str], pairs: &[(&str, &str)]) -> std::process::Output {
+    todoapi(args, pairs).output().expect("run todoapi")
 }
 
 #[test]
 fn check_prints_effective_settings_with_secrets_redacted() {
-    let out = todoapi(
+    let out = run(
         &["check"],
         &[
             ("APP_ENV", "test"),
@@ -251,7 +243,7 @@ fn check_prints_effective_settings_with_secrets_redacted() {
         "{stdout}"
     );
 
-    let out = todoapi(
+    let out = run(
         &["check"],
         &[("APP__REST_FRAMEWORK__DEFAULT_PERMISSION", "Nope")],
     );
@@ -265,7 +257,7 @@ fn check_prints_effective_settings_with_secrets_redacted() {
 
 #[test]
 fn serve_refuses_invalid_settings() {
-    let out = todoapi(&["serve"], &[("APP_ENV", "production")]);
+    let out = run(&["serve"], &[("APP_ENV", "production")]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
