@@ -17,7 +17,7 @@ use crate::db::models::User;
 use crate::error::{ApiError, AuthFailure};
 use crate::settings::AuthSettings;
 use keys::KeyStoreStatus;
-use token::{Claims, TokenValidator};
+use token::{Claims, TokenValidator, Unverified};
 use users::UsernameHandler;
 
 /// Who is making the request.
@@ -95,8 +95,11 @@ impl Authenticator {
         let Some(token) = header::bearer_token(authorization, &self.header_prefix)? else {
             return Ok(Principal::Anonymous);
         };
-        let validator = self.validator_for(token).ok_or(AuthFailure::Decode)?;
-        let claims = validator.verify(token).await?;
+        let unverified = Unverified::parse(token)?;
+        let validator = self
+            .validator_for(unverified.issuer())
+            .ok_or(AuthFailure::Decode)?;
+        let claims = validator.verify(unverified).await?;
         let username = self
             .username_handler
             .username(&claims)
@@ -136,16 +139,11 @@ impl Authenticator {
     /// With one trusted issuer, that one; with several, the one the token
     /// names (unverified, only to pick the keys), else the first, whose
     /// verification then refuses the token.
-    fn validator_for(&self, token: &str) -> Option<&TokenValidator> {
+    fn validator_for(&self, iss: Option<&str>) -> Option<&TokenValidator> {
         match self.validators.as_slice() {
             [] => None,
             [only] => Some(only),
-            all => {
-                let iss = token::peek_issuer(token);
-                all.iter()
-                    .find(|v| Some(v.issuer()) == iss.as_deref())
-                    .or(all.first())
-            }
+            all => all.iter().find(|v| Some(v.issuer()) == iss).or(all.first()),
         }
     }
 }

@@ -23,6 +23,42 @@ pub type Claims = Map<String, Value>;
 /// Longer than any real access token; refused before decoding.
 const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
+/// A token's header and payload, parsed strictly (RFC 7515, 7519, 8725) once,
+/// before any key is touched. Only [`TokenValidator::verify`] turns it into
+/// claims, and it carries the token so that it cannot be checked against another.
+pub struct Unverified<'a> {
+    token: &'a str,
+    header: Claims,
+    claims: Claims,
+}
+
+impl<'a> Unverified<'a> {
+    pub fn parse(token: &'a str) -> Result<Self, AuthFailure> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(AuthFailure::Decode);
+        }
+        let mut segments = token.split('.');
+        let (Some(header), Some(payload), Some(_), None) = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) else {
+            return Err(AuthFailure::Decode);
+        };
+        Ok(Unverified {
+            token,
+            header: strict_json_object(header)?,
+            claims: strict_json_object(payload)?,
+        })
+    }
+
+    /// The `iss` the token claims: only good for choosing whose keys verify it.
+    pub fn issuer(&self) -> Option<&str> {
+        self.claims.get("iss").and_then(Value::as_str)
+    }
+}
+
 /// A base64url segment (no padding, no other alphabet) holding a JSON object
 /// whose member names are unique at every depth: with duplicates, two parsers
 /// could read two different tokens.
@@ -30,67 +66,69 @@ fn strict_json_object(segment: &str) -> Result<Claims, AuthFailure> {
     let bytes = URL_SAFE_NO_PAD
         .decode(segment)
         .map_err(|_| AuthFailure::Decode)?;
-    serde_json::from_slice::<UniqueMembers>(&bytes).map_err(|_| AuthFailure::Decode)?;
-    serde_json::from_slice(&bytes).map_err(|_| AuthFailure::Decode)
-}
-
-/// Deserializes any JSON value, failing on a repeated member name.
-struct UniqueMembers;
-
-impl<'de> serde::Deserialize<'de> for UniqueMembers {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(UniqueMembersVisitor)
+    match serde_json::from_slice::<Strict>(&bytes) {
+        Ok(Strict(Value::Object(map))) => Ok(map),
+        _ => Err(AuthFailure::Decode),
     }
 }
 
-struct UniqueMembersVisitor;
+/// A JSON value read in one pass that fails on a repeated member name.
+struct Strict(Value);
 
-impl<'de> serde::de::Visitor<'de> for UniqueMembersVisitor {
-    type Value = UniqueMembers;
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Strict;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("JSON without repeated member names")
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<UniqueMembers, E> {
-        Ok(UniqueMembers)
+    fn visit_bool<E>(self, v: bool) -> Result<Strict, E> {
+        Ok(Strict(Value::Bool(v)))
     }
-    fn visit_i64<E>(self, _: i64) -> Result<UniqueMembers, E> {
-        Ok(UniqueMembers)
+    fn visit_i64<E>(self, v: i64) -> Result<Strict, E> {
+        Ok(Strict(Value::from(v)))
     }
-    fn visit_u64<E>(self, _: u64) -> Result<UniqueMembers, E> {
-        Ok(UniqueMembers)
+    fn visit_u64<E>(self, v: u64) -> Result<Strict, E> {
+        Ok(Strict(Value::from(v)))
     }
-    fn visit_f64<E>(self, _: f64) -> Result<UniqueMembers, E> {
-        Ok(UniqueMembers)
+    fn visit_f64<E>(self, v: f64) -> Result<Strict, E> {
+        Ok(Strict(Value::from(v)))
     }
-    fn visit_str<E>(self, _: &str) -> Result<UniqueMembers, E> {
-        Ok(UniqueMembers)
+    fn visit_str<E>(self, v: &str) -> Result<Strict, E> {
+        Ok(Strict(Value::String(v.to_owned())))
     }
-    fn visit_unit<E>(self) -> Result<UniqueMembers, E> {
-        Ok(UniqueMembers)
+    fn visit_string<E>(self, v: String) -> Result<Strict, E> {
+        Ok(Strict(Value::String(v)))
     }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> Result<UniqueMembers, A::Error> {
-        while seq.next_element::<UniqueMembers>()?.is_some() {}
-        Ok(UniqueMembers)
+    fn visit_unit<E>(self) -> Result<Strict, E> {
+        Ok(Strict(Value::Null))
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> Result<UniqueMembers, A::Error> {
-        let mut seen = std::collections::HashSet::new();
-        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if !seen.insert(name) {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Strict(Value::Array(items)))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+        let mut members = Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let Strict(value) = map.next_value()?;
+            if members.insert(name, value).is_some() {
                 return Err(serde::de::Error::custom("repeated member name"));
             }
-            map.next_value::<UniqueMembers>()?;
         }
-        Ok(UniqueMembers)
+        Ok(Strict(Value::Object(members)))
     }
 }
 
@@ -153,22 +191,23 @@ impl TokenValidator {
     }
 
     /// Verifies the signature and the claims; returns the payload.
-    pub async fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        let header = self.header(token)?;
+    pub async fn verify(&self, unverified: Unverified<'_>) -> Result<Claims, ApiError> {
+        let header = self.header(&unverified.header)?;
         let validation = self
             .validations
             .get(&header.alg)
             .ok_or(AuthFailure::Invalid)?;
-        let claims = if is_hmac(header.alg) {
+        if is_hmac(header.alg) {
             let secret = self.secret.as_ref().ok_or(AuthFailure::Invalid)?;
-            decode(token, secret, validation)?
+            check_signature(unverified.token, secret, validation)?;
         } else {
             let key = self.find_key(header.kid.as_deref()).await?;
             if key.alg.is_some_and(|alg| alg != header.alg) {
                 return Err(AuthFailure::Invalid.into());
             }
-            decode(token, &key.key, validation)?
-        };
+            check_signature(unverified.token, &key.key, validation)?;
+        }
+        let claims = unverified.claims;
         // Stricter than the library: iss must be the one string, not an array holding it.
         if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
             return Err(AuthFailure::Invalid.into());
@@ -179,24 +218,8 @@ impl TokenValidator {
         Ok(claims)
     }
 
-    /// Parses the header strictly (RFC 7515, 7519, 8725) and checks the
-    /// payload's JSON before any key is touched.
-    fn header(&self, token: &str) -> Result<Header, AuthFailure> {
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(AuthFailure::Decode);
-        }
-        let mut segments = token.split('.');
-        let (Some(header), Some(payload), Some(_), None) = (
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-        ) else {
-            return Err(AuthFailure::Decode);
-        };
-        let header = strict_json_object(header)?;
-        // The payload is parsed again by the library; checked here for duplicates.
-        strict_json_object(payload)?;
+    /// What the header asks for, within what settings allow.
+    fn header(&self, header: &Claims) -> Result<Header, AuthFailure> {
         // No extension is understood, so a token that makes one critical is refused.
         if header.contains_key("crit") {
             return Err(AuthFailure::Invalid);
@@ -234,9 +257,15 @@ impl TokenValidator {
     }
 }
 
-fn decode(token: &str, key: &DecodingKey, validation: &Validation) -> Result<Claims, AuthFailure> {
-    jsonwebtoken::decode::<Claims>(token, key, validation)
-        .map(|data| data.claims)
+/// The signature and the registered claims, by the library. The claims
+/// themselves are already parsed (strictly), so the library is asked to skip them.
+fn check_signature(
+    token: &str,
+    key: &DecodingKey,
+    validation: &Validation,
+) -> Result<(), AuthFailure> {
+    jsonwebtoken::decode::<serde::de::IgnoredAny>(token, key, validation)
+        .map(|_| ())
         .map_err(|e| match e.kind() {
             ErrorKind::ExpiredSignature => AuthFailure::Expired,
             ErrorKind::InvalidIssuer
@@ -249,14 +278,6 @@ fn decode(token: &str, key: &DecodingKey, validation: &Validation) -> Result<Cla
             | ErrorKind::InvalidClaimFormat(_) => AuthFailure::Invalid,
             _ => AuthFailure::Decode,
         })
-}
-
-/// The unverified `iss` of a token, to choose which trusted issuer verifies it.
-pub fn peek_issuer(token: &str) -> Option<String> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
-    let claims: Claims = serde_json::from_slice(&bytes).ok()?;
-    claims.get("iss")?.as_str().map(str::to_owned)
 }
 
 #[cfg(test)]
