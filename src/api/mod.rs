@@ -28,6 +28,8 @@ use crate::settings::RestFrameworkSettings;
 pub struct Route {
     /// The router's name; `rest_framework.permissions` keys on it.
     pub name: &'static str,
+    /// The path below `/api/`, as the router writes it (with its trailing slash).
+    pub pattern: &'static str,
     /// OPTIONS `name`, as DRF derives it from the view.
     pub label: &'static str,
     pub description: &'static str,
@@ -39,6 +41,7 @@ pub struct Route {
 
 pub const API_ROOT: Route = Route {
     name: "api-root",
+    pattern: "",
     label: "Api Root",
     description: "The default basic root view for DefaultRouter",
     allow: "GET, HEAD, OPTIONS",
@@ -47,6 +50,7 @@ pub const API_ROOT: Route = Route {
 
 pub const TASK_LIST: Route = Route {
     name: "task-list",
+    pattern: "task/",
     label: "Task List",
     description: "",
     allow: "GET, POST, HEAD, OPTIONS",
@@ -55,6 +59,7 @@ pub const TASK_LIST: Route = Route {
 
 pub const TASK_DETAIL: Route = Route {
     name: "task-detail",
+    pattern: "task/{id:[^/.]+}/",
     label: "Task Instance",
     description: "",
     allow: "GET, PUT, PATCH, DELETE, HEAD, OPTIONS",
@@ -63,6 +68,7 @@ pub const TASK_DETAIL: Route = Route {
 
 pub const HEALTH: Route = Route {
     name: "health",
+    pattern: "health/",
     label: "Health",
     description: "Liveness check.",
     allow: "GET, HEAD, OPTIONS",
@@ -71,77 +77,58 @@ pub const HEALTH: Route = Route {
 
 pub const READY: Route = Route {
     name: "ready",
+    pattern: "ready/",
     label: "Ready",
     description: "Readiness check: the database and the key set.",
     allow: "GET, HEAD, OPTIONS",
     permission: Some(Permission::AllowAny),
 };
 
-/// Registers every API route. Paths end with a slash; `.json` suffixes as DRF's
-/// `format_suffix_patterns`; a path missing its slash is redirected by [`fallback`].
+/// Registers every API route. Paths end with a slash, each has `.json` forms
+/// (see [`resource`]); a path missing its slash is redirected by [`fallback`].
 pub fn configure(cfg: &mut web::ServiceConfig, rf: &RestFrameworkSettings) {
     cfg.service(
-        resource(&API_ROOT, rf, &["/api/", "/api/.json", "/api/.json/"])
+        resource(&API_ROOT, rf)
             .route(web::get().to(root::get))
             .route(web::head().to(root::get))
             .route(web::method(Method::OPTIONS).to(root::options)),
     )
     .service(
-        resource(
-            &TASK_LIST,
-            rf,
-            &["/api/task/", "/api/task.json", "/api/task.json/"],
-        )
-        .route(web::get().to(tasks::list))
-        .route(web::head().to(tasks::list))
-        .route(web::post().to(tasks::create))
-        .route(web::method(Method::OPTIONS).to(tasks::list_options)),
+        resource(&TASK_LIST, rf)
+            .route(web::get().to(tasks::list))
+            .route(web::head().to(tasks::list))
+            .route(web::post().to(tasks::create))
+            .route(web::method(Method::OPTIONS).to(tasks::list_options)),
     )
     .service(
-        resource(
-            &TASK_DETAIL,
-            rf,
-            &[
-                "/api/task/{id:[^/.]+}/",
-                "/api/task/{id:[^/.]+}.json",
-                "/api/task/{id:[^/.]+}.json/",
-            ],
-        )
-        .route(web::get().to(tasks::retrieve))
-        .route(web::head().to(tasks::retrieve))
-        .route(web::put().to(tasks::update))
-        .route(web::patch().to(tasks::partial_update))
-        .route(web::delete().to(tasks::destroy))
-        .route(web::method(Method::OPTIONS).to(tasks::detail_options)),
+        resource(&TASK_DETAIL, rf)
+            .route(web::get().to(tasks::retrieve))
+            .route(web::head().to(tasks::retrieve))
+            .route(web::put().to(tasks::update))
+            .route(web::patch().to(tasks::partial_update))
+            .route(web::delete().to(tasks::destroy))
+            .route(web::method(Method::OPTIONS).to(tasks::detail_options)),
     )
     .service(
-        resource(
-            &HEALTH,
-            rf,
-            &["/api/health/", "/api/health.json", "/api/health.json/"],
-        )
-        .route(web::get().to(health::get))
-        .route(web::head().to(health::get))
-        .route(web::method(Method::OPTIONS).to(health::options)),
+        resource(&HEALTH, rf)
+            .route(web::get().to(health::get))
+            .route(web::head().to(health::get))
+            .route(web::method(Method::OPTIONS).to(health::options)),
     )
     .service(
-        resource(
-            &READY,
-            rf,
-            &["/api/ready/", "/api/ready.json", "/api/ready.json/"],
-        )
-        .route(web::get().to(ready::get))
-        .route(web::head().to(ready::get))
-        .route(web::method(Method::OPTIONS).to(ready::options)),
+        resource(&READY, rf)
+            .route(web::get().to(ready::get))
+            .route(web::head().to(ready::get))
+            .route(web::method(Method::OPTIONS).to(ready::options)),
     );
 }
 
 /// A named resource wrapped in its view (negotiation, authentication, permission),
-/// answering 405 for methods it does not route.
+/// answering 405 for methods it does not route. Its paths are DRF's
+/// `format_suffix_patterns`: `task/`, `task.json` and `task.json/` (the root: `.json`).
 fn resource(
     route: &'static Route,
     rf: &RestFrameworkSettings,
-    patterns: &[&str],
 ) -> Resource<
     impl ServiceFactory<
         ServiceRequest,
@@ -152,12 +139,18 @@ fn resource(
     > + use<>,
 > {
     let permission = Permission::for_route(route.name, route.permission, rf);
-    web::resource(patterns.iter().map(|p| p.to_string()).collect::<Vec<_>>())
-        .name(route.name)
-        .default_service(web::to(method_not_allowed))
-        .wrap(from_fn(move |req, next| {
-            view::view(route, permission, req, next)
-        }))
+    // `task/` gives `/api/task.json`; the root's empty pattern gives `/api/.json`.
+    let stem = format!("/api/{}", route.pattern.trim_end_matches('/'));
+    web::resource(vec![
+        format!("/api/{}", route.pattern),
+        format!("{stem}.json"),
+        format!("{stem}.json/"),
+    ])
+    .name(route.name)
+    .default_service(web::to(method_not_allowed))
+    .wrap(from_fn(move |req, next| {
+        view::view(route, permission, req, next)
+    }))
 }
 
 pub(crate) async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {

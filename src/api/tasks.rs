@@ -161,10 +161,7 @@ async fn save(
         Ok(changes) => changes,
         Err(e) => {
             // DRF looks the object up before reading the body: a missing task is 404 first.
-            let exists = state
-                .db
-                .run(move |conn| Task::get(conn, id).map(|t| t.is_some()))
-                .await?;
+            let exists = state.db.run(move |conn| Task::exists(conn, id)).await?;
             return Err(if exists { e } else { ApiError::NotFound });
         }
     };
@@ -215,10 +212,7 @@ pub async fn detail_options(
     if metadata::allowed(&ctx, actix_web::http::Method::PUT)
         && let Ok(id) = task_id(&id)
     {
-        let exists = state
-            .db
-            .run(move |conn| Task::get(conn, id).map(|t| t.is_some()))
-            .await?;
+        let exists = state.db.run(move |conn| Task::exists(conn, id)).await?;
         if exists {
             actions = Some(json!({ "PUT": field_metadata() }));
         }

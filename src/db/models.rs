@@ -104,6 +104,10 @@ impl Task {
             .optional()
     }
 
+    pub fn exists(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(tasks::table.find(id))).get_result(conn)
+    }
+
     pub fn create(conn: &mut DbConnection, name: String, done: bool) -> QueryResult<Task> {
         diesel::insert_into(tasks::table)
             .values(NewTask {
