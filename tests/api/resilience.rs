@@ -355,3 +355,79 @@ async fn assert_recovers(request: impl Fn() -> reqwest::RequestBuilder, want: u1
     }
     assert_eq!(status, want, "recovered on its own");
 }
+
+/// The log tells an operator what happened to the key set: a skipped entry by
+/// its kid, each failed refresh.
+#[tokio::test]
+async fn skipped_keys_and_failed_refreshes_are_logged() {
+    use std::io::Read;
+    let jwks = JwksServer::start(&[]).await;
+    jwks.publish_raw(vec![
+        json!({"kty": "RSA", "kid": "broken-key", "e": "AQAB"}),
+        key("k1").jwk(),
+    ]);
+    let db = TestDb::new();
+    let vars = [
+        ("APP_ENV", "test"),
+        ("APP__SERVER__PORT", "0"),
+        ("APP__DATABASE__URL", db.url()),
+        ("APP__AUTH__JWKS_URI", jwks.uri.as_str()),
+        ("APP__AUTH__DEV_ISSUER__ENABLED", "false"),
+        ("APP__AUTH__JWKS__REFRESH_SECS", "1"),
+        ("APP__AUTH__JWKS__MIN_REFRESH_SECS", "1"),
+    ];
+    let mut child = todoapi(&["serve"], &vars)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start todoapi");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let base = tokio::task::spawn_blocking(move || {
+        let mut line = Vec::new();
+        let mut byte = [0u8; 1];
+        while stdout.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
+            line.push(byte[0]);
+        }
+        String::from_utf8_lossy(&line)
+            .trim_start_matches("todoapi is listening on ")
+            .to_owned()
+    })
+    .await
+    .expect("reader");
+    let mut status = 0;
+    for _ in 0..50 {
+        status = client()
+            .get(format!("{base}/api/task/"))
+            .bearer_auth(token())
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0);
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "k1 was kept beside the broken entry");
+    jwks.fail_with(Some(500));
+    let before = jwks.fetches();
+    for _ in 0..50 {
+        if jwks.fetches() >= before + 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _ = child.kill();
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut log)
+        .unwrap_or_default();
+    let _ = child.wait();
+    assert!(log.contains("skipping key broken-key"), "{log}");
+    let failures = log.matches("refresh from").count();
+    assert!(failures >= 2, "a warning per failed refresh: {log}");
+}

@@ -600,6 +600,13 @@ async fn health_is_open_to_anyone() {
     let (status, headers, body) = send(app.anonymous(Method::GET, "/api/health/")).await;
     assert_eq!((status, body), (200, json!({"status": "ok"})));
     assert_eq!(header(&headers, "allow"), "GET, HEAD, OPTIONS");
+    for path in ["/api/health.json", "/api/health.json/"] {
+        assert_eq!(
+            send(app.anonymous(Method::GET, path)).await.0,
+            200,
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]
