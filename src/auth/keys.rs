@@ -249,10 +249,6 @@ impl JwksKeyStore {
         })
     }
 
-    pub fn uri(&self) -> &Url {
-        &self.uri
-    }
-
     fn snapshot(&self) -> Option<Arc<Snapshot>> {
         match self.current.read() {
             Ok(guard) => guard.clone(),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use config::{ConfigError, Source, Value, ValueKind};
 
 /// Prefix of the environment variables that override settings.
-pub const ENV_PREFIX: &str = "APP__";
+const ENV_PREFIX: &str = "APP__";
 /// The seed's own variable names, accepted below `APP__…` in precedence.
 const ALIASES: &[(&str, &str)] = &[
     ("AUTH0_DOMAIN", "auth.domain"),

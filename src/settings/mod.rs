@@ -26,9 +26,8 @@ use url::Url;
 
 use crate::auth::permissions::Permission;
 use crate::auth::users::UsernameHandler;
-pub use layers::ENV_PREFIX;
 use layers::EnvLayer;
-pub use validate::{is_hmac, parse_jwks_uri};
+pub use validate::is_hmac;
 
 /// Route names that `rest_framework.permissions` may name (DRF's router names).
 pub const ROUTE_NAMES: &[&str] = &["api-root", "task-list", "task-detail", "health", "ready"];

@@ -385,7 +385,7 @@ pub(super) fn validate(
 }
 
 /// https anywhere; plain http only to loopback (tests and development).
-pub fn parse_jwks_uri(raw: &str) -> Result<Url, String> {
+fn parse_jwks_uri(raw: &str) -> Result<Url, String> {
     let url = Url::parse(raw).map_err(|e| format!("{raw:?} is not a valid URL ({e})"))?;
     match url.scheme() {
         "https" => Ok(url),
