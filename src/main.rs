@@ -116,11 +116,7 @@ fn token(settings: &Settings, options: TokenOptions) -> Result<String, String> {
 
 /// What a developer needs once the server listens: where, a token, a first request.
 fn announce(app: &Application, settings: &Settings) {
-    let host = match settings.server.host.as_str() {
-        "0.0.0.0" | "::" => "127.0.0.1",
-        host => host,
-    };
-    let base = format!("http://{host}:{}", app.port());
+    let base = settings.local_base_url(app.port());
     println!("todoapi is listening on {base}");
     let Some(dev) = app.dev_issuer() else {
         return;

@@ -62,17 +62,10 @@ pub struct Minted {
 /// The development issuer's `iss`: `auth.dev_issuer.issuer`, else the server's
 /// base URL for this port (a wildcard bind address is reached on loopback).
 pub fn issuer_url(settings: &Settings, port: u16) -> String {
-    if let Some(issuer) = &settings.auth.dev_issuer.issuer {
-        return issuer.clone();
+    match &settings.auth.dev_issuer.issuer {
+        Some(issuer) => issuer.clone(),
+        None => format!("{}/", settings.local_base_url(port)),
     }
-    let host = match settings.server.host.as_str() {
-        "0.0.0.0" | "::" | "[::]" | "" => "127.0.0.1",
-        host if host.contains(':') && !host.starts_with('[') => {
-            return format!("http://[{host}]:{port}/");
-        }
-        host => host,
-    };
-    format!("http://{host}:{port}/")
 }
 
 impl DevIssuer {

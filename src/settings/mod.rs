@@ -265,6 +265,18 @@ impl Settings {
     pub fn bind_address(&self) -> String {
         format!("{}:{}", self.server.host, self.server.port)
     }
+
+    /// `http://host:port` at which this machine reaches the server (a
+    /// wildcard bind address is reached on loopback).
+    pub fn local_base_url(&self, port: u16) -> String {
+        match self.server.host.as_str() {
+            "0.0.0.0" | "::" | "[::]" | "" => format!("http://127.0.0.1:{port}"),
+            host if host.contains(':') && !host.starts_with('[') => {
+                format!("http://[{host}]:{port}")
+            }
+            host => format!("http://{host}:{port}"),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
