@@ -16,7 +16,7 @@ use crate::auth::dev_issuer::{self, DevIssuer};
 use crate::auth::keys::{JwksKeyStore, JwksPolicy, KeyStore};
 use crate::auth::token::TokenValidator;
 use crate::db::Db;
-use crate::settings::Settings;
+use crate::settings::{Settings, Tenant};
 
 /// What every handler and middleware shares; built once, outside the worker closure.
 pub struct AppState {
@@ -77,7 +77,7 @@ impl Application {
 
         let mut background = Vec::new();
         let mut tenant = None;
-        if let (Some(issuer), Some(jwks_uri)) = (&settings.auth.issuer, &settings.auth.jwks_uri) {
+        if let Some(Tenant { issuer, jwks_uri }) = &settings.auth.tenant {
             let store = Arc::new(
                 JwksKeyStore::new(
                     jwks_uri.clone(),

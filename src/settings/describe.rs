@@ -1,7 +1,5 @@
 //! `todoapi check`: the effective settings, each with its origin, secrets redacted.
 
-use url::Url;
-
 use super::Settings;
 
 impl Settings {
@@ -56,16 +54,23 @@ impl Settings {
             ("auth.audience", list(&self.auth.audience)),
             (
                 "auth.issuer",
-                format!("{:?}", self.auth.issuer.clone().unwrap_or_default()),
+                format!(
+                    "{:?}",
+                    self.auth
+                        .tenant
+                        .as_ref()
+                        .map(|t| t.issuer.as_str())
+                        .unwrap_or_default()
+                ),
             ),
             (
                 "auth.jwks_uri",
                 format!(
                     "{:?}",
                     self.auth
-                        .jwks_uri
+                        .tenant
                         .as_ref()
-                        .map(Url::to_string)
+                        .map(|t| t.jwks_uri.to_string())
                         .unwrap_or_default()
                 ),
             ),

@@ -146,9 +146,8 @@ pub struct AuthSettings {
     pub domain: Option<String>,
     /// Empty only outside production: then `aud` is not checked (as DRF with no JWT_AUDIENCE).
     pub audience: Vec<String>,
-    /// `None` when no tenant is configured: no token can be verified.
-    pub issuer: Option<String>,
-    pub jwks_uri: Option<Url>,
+    /// The Auth0 tenant trusted; `None` when none is configured.
+    pub tenant: Option<Tenant>,
     pub algorithms: Vec<Algorithm>,
     pub leeway_secs: u64,
     pub header_prefix: String,
@@ -157,6 +156,15 @@ pub struct AuthSettings {
     pub secret: Option<Secret>,
     pub jwks: JwksSettings,
     pub dev_issuer: DevIssuerSettings,
+}
+
+/// An identity provider: the exact `iss` of its tokens and where its keys are.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// `auth.issuer`, default `https://{domain}/`.
+    pub issuer: String,
+    /// `auth.jwks_uri`, default `https://{domain}/.well-known/jwks.json`.
+    pub jwks_uri: Url,
 }
 
 /// The built-in development issuer (`auth.dev_issuer`): a local stand-in for

@@ -202,6 +202,11 @@ pub(super) fn validate(
             "must be set in production (or auth.issuer and auth.jwks_uri)".into(),
         );
     }
+    // Both or neither: a half-configured tenant was reported above.
+    let tenant = match (issuer, jwks_uri) {
+        (Some(issuer), Some(jwks_uri)) => Some(Tenant { issuer, jwks_uri }),
+        _ => None,
+    };
     let audience = raw.auth.audience.into_vec();
     if production && audience.is_empty() {
         problem(
@@ -365,8 +370,7 @@ pub(super) fn validate(
         auth: AuthSettings {
             domain: Some(domain).filter(|d| !d.is_empty()),
             audience,
-            issuer,
-            jwks_uri,
+            tenant,
             algorithms,
             leeway_secs: raw.auth.leeway_secs,
             header_prefix,

@@ -97,11 +97,11 @@ fn seed_names_are_aliases_below_app_variables() {
     .unwrap();
     assert_eq!(s.auth.domain.as_deref(), Some("example.eu.auth0.com"));
     assert_eq!(
-        s.auth.issuer.as_deref(),
+        s.auth.tenant.as_ref().map(|t| t.issuer.as_str()),
         Some("https://example.eu.auth0.com/")
     );
     assert_eq!(
-        s.auth.jwks_uri.as_ref().map(|u| u.to_string()),
+        s.auth.tenant.as_ref().map(|t| t.jwks_uri.to_string()),
         Some("https://example.eu.auth0.com/.well-known/jwks.json".to_owned())
     );
     assert_eq!(s.auth.audience, vec!["https://todo.example.com".to_owned()]);
