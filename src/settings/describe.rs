@@ -156,7 +156,19 @@ impl Settings {
         ];
         let mut out = format!("# APP_ENV = {}\n", self.profile.name());
         for (key, value) in rows {
-            out.push_str(&format!("{key} = {value}  # {}\n", self.origins.of(key)));
+            // An issuer or JWKS URI left empty was derived from the domain.
+            let derived = matches!(key, "auth.issuer" | "auth.jwks_uri")
+                && self.auth.domain.is_some()
+                && self
+                    .origins
+                    .raw(key)
+                    .is_none_or(|raw| raw.trim().is_empty());
+            let origin = if derived {
+                "from auth.domain".to_owned()
+            } else {
+                self.origins.of(key)
+            };
+            out.push_str(&format!("{key} = {value}  # {origin}\n"));
         }
         out
     }

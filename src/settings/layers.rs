@@ -48,11 +48,11 @@ impl EnvLayer {
 }
 
 impl EnvLayer {
-    /// (key, variable) of each value this layer sets.
-    pub(super) fn keys(&self) -> impl Iterator<Item = (&str, &str)> {
+    /// (key, value, variable) of each value this layer sets.
+    pub(super) fn entries(&self) -> impl Iterator<Item = (&str, &str, &str)> {
         self.entries
             .iter()
-            .map(|(k, _, v)| (k.as_str(), v.as_str()))
+            .map(|(k, value, v)| (k.as_str(), value.as_str(), v.as_str()))
     }
 }
 

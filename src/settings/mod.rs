@@ -260,6 +260,15 @@ impl Origins {
     }
 }
 
+impl Origins {
+    /// The value `key` has in the layer that set it, as text.
+    fn raw(&self, key: &str) -> Option<String> {
+        self.layers
+            .iter()
+            .find_map(|(_, layer)| layer.get_string(key).ok())
+    }
+}
+
 impl fmt::Debug for Origins {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
@@ -343,9 +352,9 @@ pub fn load(dir: &Path, env: &HashMap<String, String>) -> Result<Settings, Setti
 
     let mut layers: Vec<(String, Config)> = Vec::new();
     for layer in env_layers.iter().rev() {
-        for (key, variable) in layer.keys() {
+        for (key, value, variable) in layer.entries() {
             let single = Config::builder()
-                .set_override(key, "x")
+                .set_override(key, value)
                 .and_then(|b| b.build());
             if let Ok(single) = single {
                 layers.push((format!("environment variable {variable}"), single));

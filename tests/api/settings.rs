@@ -243,6 +243,19 @@ fn check_prints_effective_settings_with_secrets_redacted() {
         "{stdout}"
     );
 
+    let out = run(&["check"], &[("AUTH0_DOMAIN", "example.eu.auth0.com")]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("auth.issuer = \"https://example.eu.auth0.com/\"  # from auth.domain"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "auth.domain = \"example.eu.auth0.com\"  # environment variable AUTH0_DOMAIN"
+        ),
+        "{stdout}"
+    );
+
     let out = run(
         &["check"],
         &[("APP__REST_FRAMEWORK__DEFAULT_PERMISSION", "Nope")],
