@@ -88,6 +88,15 @@ impl ApiError {
         ApiError::Internal(cause.into())
     }
 
+    /// An OAuth 2.0 token endpoint error.
+    pub fn oauth(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
+        ApiError::OAuth {
+            status,
+            error,
+            description: description.into(),
+        }
+    }
+
     /// A validation error on one field.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         let mut errors = FieldErrors::new();
@@ -164,16 +173,6 @@ impl ResponseError for ApiError {
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .json(serde_json::json!({ "error": error, "error_description": description })),
             other => response.json(serde_json::json!({ "detail": other.to_string() })),
-        }
-    }
-}
-
-impl ApiError {
-    pub fn oauth(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
-        ApiError::OAuth {
-            status,
-            error,
-            description: description.into(),
         }
     }
 }
