@@ -1,8 +1,6 @@
 //! The one error type of the API and the one place that renders every error
 //! body, as DRF's exception handler does: `{"detail": "…"}` or a field-error map.
 
-use std::collections::BTreeMap;
-
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -13,8 +11,46 @@ pub const REALM: &str = "api";
 /// Seconds a client should wait after a 503.
 const RETRY_AFTER_SECS: u32 = 5;
 
-/// Field name → messages, as DRF's `ValidationError` detail.
-pub type FieldErrors = BTreeMap<String, Vec<String>>;
+/// Field name → messages, as DRF's `ValidationError` detail: in the order
+/// the fields were checked (the serializer's field order), as DRF renders them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldErrors(Vec<(String, Vec<String>)>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        FieldErrors::default()
+    }
+
+    /// Adds messages to a field (after any it has).
+    pub fn insert(&mut self, field: &str, messages: Vec<String>) {
+        match self.0.iter_mut().find(|(name, _)| name == field) {
+            Some((_, existing)) => existing.extend(messages),
+            None => self.0.push((field.to_owned(), messages)),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&[String]> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, messages)| messages.as_slice())
+    }
+}
+
+impl serde::Serialize for FieldErrors {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (field, messages) in &self.0 {
+            map.serialize_entry(field, messages)?;
+        }
+        map.end()
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -100,7 +136,7 @@ impl ApiError {
     /// A validation error on one field.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         let mut errors = FieldErrors::new();
-        errors.insert(field.to_owned(), vec![message.into()]);
+        errors.insert(field, vec![message.into()]);
         ApiError::Validation(errors)
     }
 

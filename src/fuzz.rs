@@ -63,6 +63,7 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<f64>()
             .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         ".{0,40}".prop_map(Value::String),
+        "[0-9]{1,5}-[0-9]{1,3}-[0-9]{1,3}\n?".prop_map(Value::String),
         Just(Value::String("RS256".into())),
         Just(Value::String("none".into())),
         Just(Value::String("k1".into())),
@@ -117,10 +118,15 @@ fn check_task(data: &Data) {
     for mode in [Mode::Create, Mode::Update, Mode::Partial] {
         match validate(data, mode) {
             Ok(changes) => {
-                if let Some(name) = changes.name {
+                for text in [changes.title, changes.content].into_iter().flatten() {
                     assert!(
-                        !name.is_empty() && name.chars().count() <= 200 && !name.contains('\0')
+                        !text.trim().is_empty()
+                            && text.chars().count() <= 50
+                            && !text.contains('\0')
                     );
+                }
+                for date in [changes.created_on, changes.due_date].into_iter().flatten() {
+                    assert!((1..=9999).contains(&chrono::Datelike::year(&date)));
                 }
             }
             Err(ApiError::Validation(errors)) => assert!(!errors.is_empty()),
@@ -148,7 +154,7 @@ proptest! {
     #[test]
     fn json_bodies(bytes in prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..300),
-        json_object(&["name", "done", "id", "created"]).prop_map(String::into_bytes),
+        json_object(&["title", "content", "created_on", "due_date", "id", "isEditable"]).prop_map(String::into_bytes),
     ]) {
         match parse_json(&bytes) {
             Ok(data) => check_task(&data),
@@ -165,9 +171,10 @@ proptest! {
     }
 
     #[test]
-    fn detail_ids(raw in ".{0,30}") {
+    fn detail_ids(raw in "[0-9]{0,12}") {
+        // The route admits digits only; an id is one the column can hold.
         if let Ok(id) = task_id(&raw) {
-            prop_assert!(id > 0);
+            prop_assert!(id >= 0);
         }
     }
 }

@@ -169,23 +169,23 @@ fn migrate(settings: &Settings, revert_all: bool) -> ExitCode {
         let db = Db::connect(&settings.database)?;
         let mut conn = db.get()?;
         if revert_all {
-            conn.revert_migrations().map_err(|e| e.to_string())
+            let reverted = conn.revert_migrations().map_err(|e| e.to_string())?;
+            Ok(reverted.iter().map(|v| format!("reverted {v}")).collect())
         } else {
-            conn.apply_migrations().map_err(|e| e.to_string())
+            Ok(conn.apply_migrations().map_err(|e| e.to_string())?.lines())
         }
     };
     match run() {
-        Ok(versions) if versions.is_empty() => {
+        Ok(lines) if lines.is_empty() => {
             println!(
                 "no migrations to {}",
                 if revert_all { "revert" } else { "apply" }
             );
             ExitCode::SUCCESS
         }
-        Ok(versions) => {
-            let verb = if revert_all { "reverted" } else { "applied" };
-            for v in versions {
-                println!("{verb} {v}");
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
             }
             ExitCode::SUCCESS
         }

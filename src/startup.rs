@@ -4,13 +4,13 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::http::{Method, header};
-use actix_web::middleware::{Condition, DefaultHeaders, Logger, from_fn};
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::api;
+use crate::api::cors::CorsPolicy;
 use crate::auth::Authenticator;
 use crate::auth::dev_issuer::{self, DevIssuer};
 use crate::auth::keys::{JwksKeyStore, JwksPolicy, KeyStore};
@@ -53,11 +53,11 @@ impl Application {
     /// Opens the database (migrating it unless told not to), starts the key
     /// store's background fetch and binds the listener. Must run inside a Tokio runtime.
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
-        let db = Db::connect(&settings.database).map_err(StartError::Database)?;
+        let mut db = Db::connect(&settings.database).map_err(StartError::Database)?;
         if settings.database.migrate_on_start {
-            let applied = db.migrate().map_err(StartError::Migrations)?;
-            if !applied.is_empty() {
-                log::info!("applied migrations: {}", applied.join(", "));
+            let migrated = db.migrate().map_err(StartError::Migrations)?;
+            for line in migrated.lines() {
+                log::info!("migrations: {line}");
             }
         }
 
@@ -131,11 +131,12 @@ impl Application {
             dev_issuer: dev_issuer.clone(),
         });
 
+        let cors = Arc::new(CorsPolicy::new(&state.settings.cors.allowed_origins));
         let mut server = HttpServer::new({
             let state = state.clone();
             move || {
                 let settings = &state.settings;
-                let cors_on = !settings.cors.allowed_origins.is_empty();
+                let cors = cors.clone();
                 let dev_issuer_on = state.dev_issuer.is_some();
                 let max_header_bytes = settings.server.max_header_bytes;
                 App::new()
@@ -143,10 +144,9 @@ impl Application {
                     .wrap(from_fn(move |req, next| {
                         api::limits::limit_head(max_header_bytes, req, next)
                     }))
-                    .wrap(Condition::new(
-                        cors_on,
-                        cors(&settings.cors.allowed_origins),
-                    ))
+                    .wrap(from_fn(move |req, next| {
+                        api::cors::cors(cors.clone(), req, next)
+                    }))
                     // As Django's security and clickjacking middleware did for the original.
                     .wrap(
                         DefaultHeaders::new()
@@ -200,30 +200,4 @@ impl Application {
         }
         result
     }
-}
-
-/// CORS for the SPA: a preflight from an allowed origin is answered here,
-/// before authentication, so it needs no token.
-fn cors(origins: &[String]) -> Cors {
-    let mut cors = Cors::default()
-        .allowed_methods([
-            Method::GET,
-            Method::HEAD,
-            Method::POST,
-            Method::PUT,
-            Method::PATCH,
-            Method::DELETE,
-            Method::OPTIONS,
-        ])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
-        .expose_headers([header::ALLOW, header::WWW_AUTHENTICATE])
-        .max_age(3600);
-    for origin in origins {
-        cors = if origin == "*" {
-            cors.allow_any_origin()
-        } else {
-            cors.allowed_origin(origin)
-        };
-    }
-    cors
 }

@@ -1,6 +1,7 @@
 //! DRF's serializer fields, as far as the task model needs them: what a
-//! `CharField` and a `BooleanField` accept, and their exact error messages.
+//! `CharField` and a `DateField` accept, and their exact error messages (DRF 3.9).
 
+use chrono::NaiveDate;
 use serde_json::Value;
 
 use super::body::Data;
@@ -10,7 +11,8 @@ pub const NULL: &str = "This field may not be null.";
 pub const BLANK: &str = "This field may not be blank.";
 pub const NOT_A_STRING: &str = "Not a valid string.";
 pub const NULL_CHARACTERS: &str = "Null characters are not allowed.";
-pub const NOT_A_BOOLEAN: &str = "Must be a valid boolean.";
+pub const DATE_FORMAT: &str =
+    "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
 
 /// One field's raw input.
 #[derive(Debug, Clone, Copy)]
@@ -64,38 +66,46 @@ pub fn char_field(input: Input<'_>, max_length: usize) -> Result<Option<String>,
     }
 }
 
-/// A `BooleanField`: DRF's true and false spellings, nothing else.
-pub fn boolean_field(input: Input<'_>) -> Result<Option<bool>, Vec<String>> {
-    let invalid = || Err(vec![NOT_A_BOOLEAN.to_owned()]);
-    match input {
-        Input::Missing => Ok(None),
-        Input::Json(Value::Null) => Err(vec![NULL.into()]),
-        Input::Json(Value::Bool(b)) => Ok(Some(*b)),
-        Input::Json(Value::Number(n)) => match n.as_f64() {
-            Some(1.0) => Ok(Some(true)),
-            Some(0.0) => Ok(Some(false)),
-            _ => invalid(),
-        },
-        Input::Json(Value::String(s)) => boolean_text(s),
-        Input::Text(s) => boolean_text(s),
-        Input::Json(_) => invalid(),
-    }
+/// A `DateField` that is not required (the model gives it a default), with
+/// DRF's default `input_formats` (ISO 8601, read by Django's `parse_date`).
+/// An empty form value is no value, as DRF reads HTML input for such a field.
+pub fn date_field(input: Input<'_>) -> Result<Option<NaiveDate>, Vec<String>> {
+    let text = match input {
+        Input::Missing | Input::Text("") => return Ok(None),
+        Input::Json(Value::Null) => return Err(vec![NULL.into()]),
+        Input::Json(Value::String(s)) => s.as_str(),
+        Input::Text(s) => s,
+        // DRF hands anything else to parse_date, which fails on it.
+        Input::Json(_) => return Err(vec![DATE_FORMAT.into()]),
+    };
+    parse_date(text)
+        .map(Some)
+        .ok_or_else(|| vec![DATE_FORMAT.into()])
 }
 
-fn boolean_text(s: &str) -> Result<Option<bool>, Vec<String>> {
-    const TRUE: &[&str] = &[
-        "t", "T", "y", "Y", "yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1",
-    ];
-    const FALSE: &[&str] = &[
-        "f", "F", "n", "N", "no", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0",
-    ];
-    if TRUE.contains(&s) {
-        Ok(Some(true))
-    } else if FALSE.contains(&s) {
-        Ok(Some(false))
-    } else {
-        Err(vec![NOT_A_BOOLEAN.to_owned()])
+/// Django's `parse_date`: `YYYY-M-D` with one or two digits for month and day,
+/// a real calendar date, years 1 to 9999. Like Python's `$`, a single final
+/// newline is allowed. (Python's `\d` would also take non-ASCII digits; only
+/// ASCII ones are accepted here.)
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let mut parts = text.split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |part: &str, lengths: std::ops::RangeInclusive<usize>| {
+        lengths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    if parts.next().is_some()
+        || !digits(year, 4..=4)
+        || !digits(month, 1..=2)
+        || !digits(day, 1..=2)
+    {
+        return None;
     }
+    let year: i32 = year.parse().ok()?;
+    if year < 1 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year, month.parse().ok()?, day.parse().ok()?)
 }
 
 /// Python's `str()` of a JSON number, so that `{"name": 1.5e300}` stores what DRF stores.
@@ -140,7 +150,7 @@ mod tests {
             (json!(0.00001), "1e-05"),
         ] {
             assert_eq!(
-                char_field(Input::Json(&value), 200),
+                char_field(Input::Json(&value), 50),
                 Ok(Some(expected.to_owned()))
             );
         }
@@ -181,37 +191,59 @@ mod tests {
     }
 
     #[test]
-    fn boolean_field_rules() {
-        for t in [
-            json!(true),
-            json!("true"),
-            json!("on"),
-            json!(1),
-            json!(1.0),
-            json!("1"),
-            json!("YES"),
+    fn dates_as_django_parses_them() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        for (text, expected) in [
+            ("2019-01-05", day(2019, 1, 5)),
+            ("2019-1-5", day(2019, 1, 5)),
+            ("2019-01-05\n", day(2019, 1, 5)),
+            ("0001-01-01", day(1, 1, 1)),
+            ("9999-12-31", day(9999, 12, 31)),
+            ("2000-02-29", day(2000, 2, 29)),
         ] {
-            assert_eq!(boolean_field(Input::Json(&t)), Ok(Some(true)), "{t}");
+            assert_eq!(parse_date(text), expected, "{text:?}");
         }
-        for f in [
-            json!(false),
-            json!("False"),
-            json!("off"),
-            json!(0),
-            json!(0.0),
-            json!("n"),
+        for bad in [
+            "2019-13-45",
+            "2019-02-30",
+            "1900-02-29",
+            "0000-01-05",
+            "tomorrow",
+            "2019/01/05",
+            "2019-01-05T10:00:00Z",
+            "2019-01-05 ",
+            " 2019-01-05",
+            "2019-01-05\n\n",
+            "19-01-05",
+            "12019-01-05",
+            "2019-001-05",
+            "2019-01-",
+            "2019--1-05",
+            "+201-01-05",
+            "2019-01-05-01",
+            "\u{0662}\u{0660}\u{0661}\u{0669}-01-05",
+            "",
         ] {
-            assert_eq!(boolean_field(Input::Json(&f)), Ok(Some(false)), "{f}");
+            assert_eq!(parse_date(bad), None, "{bad:?}");
         }
-        for bad in [json!("maybe"), json!(2), json!("No"), json!([]), json!("")] {
-            assert_eq!(
-                boolean_field(Input::Json(&bad)),
-                Err(vec![NOT_A_BOOLEAN.to_owned()]),
-                "{bad}"
-            );
-        }
+    }
+
+    #[test]
+    fn date_field_inputs() {
+        let wrong = Err(vec![DATE_FORMAT.to_owned()]);
+        assert_eq!(date_field(Input::Missing), Ok(None));
+        assert_eq!(date_field(Input::Text("")), Ok(None));
         assert_eq!(
-            boolean_field(Input::Json(&json!(null))),
+            date_field(Input::Text("2019-1-5")),
+            Ok(NaiveDate::from_ymd_opt(2019, 1, 5))
+        );
+        assert_eq!(date_field(Input::Json(&json!(""))), wrong);
+        assert_eq!(date_field(Input::Json(&json!(20190105))), wrong);
+        assert_eq!(date_field(Input::Json(&json!(true))), wrong);
+        assert_eq!(date_field(Input::Json(&json!(["2019-01-05"]))), wrong);
+        assert_eq!(date_field(Input::Json(&json!({}))), wrong);
+        assert_eq!(
+            date_field(Input::Json(&json!(null))),
             Err(vec![NULL.to_owned()])
         );
     }

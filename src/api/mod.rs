@@ -2,6 +2,7 @@
 //! permission class it declares in code (like a view's `permission_classes`).
 
 pub mod body;
+pub mod cors;
 pub mod dev_issuer;
 pub mod fields;
 pub mod health;
@@ -48,20 +49,22 @@ pub const API_ROOT: Route = Route {
     permission: None,
 };
 
+// The original's views: `TaskList` and `TaskDetail`, their docstrings as descriptions.
 pub const TASK_LIST: Route = Route {
     name: "task-list",
     pattern: "task/",
     label: "Task List",
-    description: "",
+    description: "Lists and creates tasks.",
     allow: "GET, POST, HEAD, OPTIONS",
     permission: None,
 };
 
 pub const TASK_DETAIL: Route = Route {
     name: "task-detail",
-    pattern: "task/{id:[^/.]+}/",
-    label: "Task Instance",
-    description: "",
+    // The original's `<int:task_id>`: anything but digits matches no route (404).
+    pattern: "task/{id:[0-9]+}/",
+    label: "Task Detail",
+    description: "Returns a single Task and allows updates and deletion of a Task.",
     allow: "GET, PUT, PATCH, DELETE, HEAD, OPTIONS",
     permission: None,
 };

@@ -1,8 +1,12 @@
-//! `/api/task/`: DRF's `ModelViewSet` over tasks (list, create, retrieve,
-//! update, partial update, destroy), with its serializer's validation.
+//! `/api/task/` and `/api/task/<id>/`: the original's `TaskList`
+//! (ListCreateAPIView) and `TaskDetail` (RetrieveUpdateDestroyAPIView), with
+//! its `TaskSerializer`'s validation (DRF 3.9): `id` read-only, `title` and
+//! `content` required `CharField(max_length=50)`, `created_on` and `due_date`
+//! optional `DateField`s that default to today in `server.time_zone`.
 
+use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::NaiveDateTime;
+use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
 
@@ -10,41 +14,51 @@ use super::body::{self, Data};
 use super::fields::{self, REQUIRED};
 use super::metadata;
 use super::view::RequestContext;
-use crate::db::models::{Task, TaskChanges};
+use crate::auth::Principal;
+use crate::db::models::{NewTask, Task, TaskChanges};
 use crate::error::{ApiError, FieldErrors};
 use crate::startup::AppState;
 
-/// `Task.name`'s `max_length`.
-pub const NAME_MAX_CHARS: usize = 200;
+/// `Task.title`'s and `Task.content`'s `max_length`.
+pub const TEXT_MAX_CHARS: usize = 50;
 
-/// A task as the API shows it.
+/// A task as the API shows it; dates as `YYYY-MM-DD`.
 #[derive(Debug, Serialize)]
 pub struct TaskOut {
-    pub id: i64,
-    pub name: String,
-    pub done: bool,
-    pub created: String,
+    pub id: i32,
+    pub title: String,
+    pub content: String,
+    pub created_on: String,
+    pub due_date: String,
 }
 
 impl From<Task> for TaskOut {
     fn from(t: Task) -> Self {
         TaskOut {
             id: t.id,
-            name: t.name,
-            done: t.done,
-            created: rfc3339_utc(t.created),
+            title: t.title,
+            content: t.content,
+            created_on: iso_date(t.created_on),
+            due_date: iso_date(t.due_date),
         }
     }
 }
 
-/// DRF's rendering of a UTC datetime: ISO 8601, microseconds only when non-zero, `Z`.
-pub fn rfc3339_utc(t: NaiveDateTime) -> String {
-    let micros = t.and_utc().timestamp_subsec_micros();
-    if micros == 0 {
-        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-    } else {
-        format!("{}.{micros:06}Z", t.format("%Y-%m-%dT%H:%M:%S"))
-    }
+/// Python's `date.isoformat()`.
+fn iso_date(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// Today in the server's time zone, as the original's `date.today` under
+/// Django's `TIME_ZONE`.
+fn today(time_zone: &jiff::tz::TimeZone) -> NaiveDate {
+    let date = time_zone.to_datetime(jiff::Timestamp::now()).date();
+    NaiveDate::from_ymd_opt(
+        i32::from(date.year()),
+        u32::from(date.month().unsigned_abs()),
+        u32::from(date.day().unsigned_abs()),
+    )
+    .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,43 +68,48 @@ pub(crate) enum Mode {
     Partial,
 }
 
-/// The serializer's validation: unknown and read-only fields (`id`, `created`) are ignored.
+/// The serializer's validation, field by field in its order (so errors come
+/// in that order); unknown and read-only fields (`id`, `isEditable`, …) are ignored.
 pub(crate) fn validate(data: &Data, mode: Mode) -> Result<TaskChanges, ApiError> {
     let mut errors = FieldErrors::new();
-    let name = match fields::char_field(data.get("name"), NAME_MAX_CHARS) {
+    let mut text = |field: &str| match fields::char_field(data.get(field), TEXT_MAX_CHARS) {
         Ok(None) if mode != Mode::Partial => {
-            errors.insert("name".into(), vec![REQUIRED.into()]);
+            errors.insert(field, vec![REQUIRED.into()]);
             None
         }
-        Ok(name) => name,
-        Err(e) => {
-            errors.insert("name".into(), e);
-            None
-        }
-    };
-    let done = match fields::boolean_field(data.get("done")) {
-        // An unchecked HTML checkbox sends nothing: a form without `done` means false.
-        Ok(None) if data.is_form() && mode != Mode::Partial => Some(false),
-        Ok(done) => done,
-        Err(e) => {
-            errors.insert("done".into(), e);
+        Ok(value) => value,
+        Err(messages) => {
+            errors.insert(field, messages);
             None
         }
     };
+    let title = text("title");
+    let content = text("content");
+    let mut date = |field: &str| match fields::date_field(data.get(field)) {
+        Ok(value) => value,
+        Err(messages) => {
+            errors.insert(field, messages);
+            None
+        }
+    };
+    let created_on = date("created_on");
+    let due_date = date("due_date");
     if errors.is_empty() {
-        Ok(TaskChanges { name, done })
+        Ok(TaskChanges {
+            title,
+            content,
+            created_on,
+            due_date,
+        })
     } else {
         Err(ApiError::Validation(errors))
     }
 }
 
-/// A detail route's id; anything but a positive integer that fits names no task.
-pub(crate) fn task_id(raw: &str) -> Result<i64, ApiError> {
-    raw.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(ApiError::NotFound)
+/// The detail route's `<int:task_id>` (the route admits digits only); an id
+/// beyond the column's range names no task.
+pub(crate) fn task_id(raw: &str) -> Result<i32, ApiError> {
+    raw.parse::<i32>().map_err(|_| ApiError::NotFound)
 }
 
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -101,16 +120,32 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
 
 pub async fn create(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let data = body::parse(&req, payload, state.settings.server.max_body_bytes).await?;
     let changes = validate(&data, Mode::Create)?;
-    let name = changes.name.unwrap_or_default();
-    let done = changes.done.unwrap_or(false);
+    let today = today(&state.settings.server.time_zone);
+    let new = NewTask {
+        title: changes.title.unwrap_or_default(),
+        content: changes.content.unwrap_or_default(),
+        created_on: changes.created_on.unwrap_or(today),
+        due_date: changes.due_date.unwrap_or(today),
+    };
+    // Kept where the table has the column (a database of the original at v1.14).
+    let created_by = match &ctx.principal {
+        Principal::User { claims, .. } => claims
+            .get("sub")
+            .and_then(|sub| sub.as_str())
+            .unwrap_or_default()
+            .to_owned(),
+        Principal::Anonymous => String::new(),
+    };
+    let table = state.db.task_table();
     let task = state
         .db
-        .run(move |conn| Task::create(conn, name, done))
+        .run(move |conn| Task::create(conn, table, &new, &created_by))
         .await?;
     Ok(HttpResponse::Created().json(TaskOut::from(task)))
 }
@@ -146,6 +181,8 @@ pub async fn partial_update(
     save(state, req, &id, payload, Mode::Partial).await
 }
 
+/// PUT and PATCH: fields not given keep their values (DRF's `update` sets
+/// only validated fields), so a PUT without dates keeps them.
 async fn save(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -186,19 +223,20 @@ pub async fn destroy(
     }
 }
 
-/// The serializer's fields as DRF's `SimpleMetadata` describes them.
+/// The serializer's fields as DRF 3.9's `SimpleMetadata` describes them.
 fn field_metadata() -> serde_json::Value {
     json!({
         "id": {"type": "integer", "required": false, "read_only": true, "label": "ID"},
-        "name": {"type": "string", "required": true, "read_only": false, "label": "Name", "max_length": NAME_MAX_CHARS},
-        "done": {"type": "boolean", "required": false, "read_only": false, "label": "Done"},
-        "created": {"type": "datetime", "required": false, "read_only": true, "label": "Created"},
+        "title": {"type": "string", "required": true, "read_only": false, "label": "Title", "max_length": TEXT_MAX_CHARS},
+        "content": {"type": "string", "required": true, "read_only": false, "label": "Content", "max_length": TEXT_MAX_CHARS},
+        "created_on": {"type": "date", "required": false, "read_only": false, "label": "Created on"},
+        "due_date": {"type": "date", "required": false, "read_only": false, "label": "Due date"},
     })
 }
 
 pub async fn list_options(ctx: RequestContext) -> HttpResponse {
-    let actions = metadata::allowed(&ctx, actix_web::http::Method::POST)
-        .then(|| json!({ "POST": field_metadata() }));
+    let actions =
+        metadata::allowed(&ctx, Method::POST).then(|| json!({ "POST": field_metadata() }));
     HttpResponse::Ok().json(metadata::describe(ctx.route, actions))
 }
 
@@ -209,7 +247,7 @@ pub async fn detail_options(
 ) -> Result<HttpResponse, ApiError> {
     // As DRF: PUT is described only to whom may PUT, and only for a task that exists.
     let mut actions = None;
-    if metadata::allowed(&ctx, actix_web::http::Method::PUT)
+    if metadata::allowed(&ctx, Method::PUT)
         && let Ok(id) = task_id(&id)
     {
         let exists = state.db.run(move |conn| Task::exists(conn, id)).await?;
@@ -223,22 +261,42 @@ pub async fn detail_options(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
-
-    #[test]
-    fn created_renders_as_drf() {
-        let day = NaiveDate::from_ymd_opt(2019, 5, 1).unwrap_or_default();
-        let whole = day.and_hms_opt(12, 30, 0).unwrap_or_default();
-        let fraction = day.and_hms_micro_opt(12, 30, 0, 42).unwrap_or_default();
-        assert_eq!(rfc3339_utc(whole), "2019-05-01T12:30:00Z");
-        assert_eq!(rfc3339_utc(fraction), "2019-05-01T12:30:00.000042Z");
-    }
 
     #[test]
     fn ids() {
         assert_eq!(task_id("7").ok(), Some(7));
-        for bad in ["0", "-1", "abc", "99999999999999999999", ""] {
+        assert_eq!(task_id("007").ok(), Some(7));
+        for bad in ["2147483648", "99999999999999999999", ""] {
             assert!(task_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn today_follows_the_time_zone() {
+        // At any instant, the days in UTC-12 and UTC+14 differ by one or two.
+        let west = jiff::tz::TimeZone::fixed(jiff::tz::offset(-12));
+        let east = jiff::tz::TimeZone::fixed(jiff::tz::offset(14));
+        let days = (today(&east) - today(&west)).num_days();
+        assert!((1..=2).contains(&days), "{days}");
+    }
+
+    #[test]
+    fn errors_come_in_the_serializers_field_order() {
+        let data = body::parse_json(
+            br#"{"due_date": "x", "created_on": "y", "content": "", "title": null}"#,
+        );
+        let Ok(data) = data else { panic!("valid JSON") };
+        match validate(&data, Mode::Create) {
+            Err(ApiError::Validation(errors)) => {
+                let body = serde_json::to_string(&errors).unwrap_or_default();
+                let order: Vec<usize> = ["title", "content", "created_on", "due_date"]
+                    .iter()
+                    .filter_map(|f| body.find(&format!("\"{f}\"")))
+                    .collect();
+                assert_eq!(order.len(), 4, "{body}");
+                assert!(order.windows(2).all(|w| w[0] < w[1]), "{body}");
+            }
+            _ => panic!("should be refused"),
         }
     }
 }

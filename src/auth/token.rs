@@ -138,6 +138,8 @@ pub struct TokenValidator {
     validations: HashMap<Algorithm, Validation>,
     secret: Option<DecodingKey>,
     keys: Arc<dyn KeyStore>,
+    /// Clock skew allowed on `exp` and `nbf`.
+    leeway_secs: u64,
 }
 
 /// What the unverified header says; used only to find the key.
@@ -157,17 +159,18 @@ impl TokenValidator {
         let mut validations = HashMap::new();
         for &alg in &auth.algorithms {
             let mut v = Validation::new(alg);
-            // jsonwebtoken's defaults differ from ours: 60 s leeway, nbf unchecked.
-            v.leeway = auth.leeway_secs;
-            v.validate_exp = true;
-            v.validate_nbf = true;
+            // `exp` and `nbf` are checked by `check_times` (the library reads
+            // them as unsigned integers only; RFC 7519 allows any number).
+            v.validate_exp = false;
+            v.validate_nbf = false;
+            v.leeway = 0;
             v.set_issuer(&[issuer.as_str()]);
             if audience.is_empty() {
                 v.validate_aud = false;
-                v.set_required_spec_claims(&["exp", "iss"]);
+                v.set_required_spec_claims(&["iss"]);
             } else {
                 v.set_audience(audience);
-                v.set_required_spec_claims(&["exp", "iss", "aud"]);
+                v.set_required_spec_claims(&["iss", "aud"]);
             }
             validations.insert(alg, v);
         }
@@ -179,6 +182,7 @@ impl TokenValidator {
                 .as_ref()
                 .map(|s| DecodingKey::from_secret(s.expose().as_bytes())),
             keys,
+            leeway_secs: auth.leeway_secs,
         }
     }
 
@@ -197,17 +201,23 @@ impl TokenValidator {
             .validations
             .get(&header.alg)
             .ok_or(AuthFailure::Invalid)?;
-        if is_hmac(header.alg) {
+        let signed = if is_hmac(header.alg) {
             let secret = self.secret.as_ref().ok_or(AuthFailure::Invalid)?;
-            check_signature(unverified.token, secret, validation)?;
+            check_signature(unverified.token, secret, validation)
         } else {
             let key = self.find_key(header.kid.as_deref()).await?;
             if key.alg.is_some_and(|alg| alg != header.alg) {
                 return Err(AuthFailure::Invalid.into());
             }
-            check_signature(unverified.token, &key.key, validation)?;
+            check_signature(unverified.token, &key.key, validation)
+        };
+        // PyJWT's order: the signature, then the times, then iss and aud.
+        if let Err(AuthFailure::Decode) = signed {
+            return Err(AuthFailure::Decode.into());
         }
         let claims = unverified.claims;
+        check_times(&claims, self.leeway_secs, now_secs())?;
+        signed?;
         // Stricter than the library: iss must be the one string, not an array holding it.
         if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
             return Err(AuthFailure::Invalid.into());
@@ -257,6 +267,34 @@ impl TokenValidator {
     }
 }
 
+fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as f64)
+        .unwrap_or_default()
+}
+
+/// `exp` (required) and `nbf` as PyJWT checks them: an expired token is
+/// "Signature has expired.", one not yet valid a claim failure, and a value
+/// that is no JSON number cannot be read ("Error decoding signature.").
+fn check_times(claims: &Claims, leeway_secs: u64, now: f64) -> Result<(), AuthFailure> {
+    let time = |name: &str| match claims.get(name) {
+        None => Ok(None),
+        Some(Value::Number(n)) => Ok(n.as_f64()),
+        Some(_) => Err(AuthFailure::Decode),
+    };
+    let leeway = leeway_secs as f64;
+    let exp = time("exp")?.ok_or(AuthFailure::Invalid)?;
+    let nbf = time("nbf")?;
+    if exp < now - leeway {
+        return Err(AuthFailure::Expired);
+    }
+    if nbf.is_some_and(|nbf| nbf > now + leeway) {
+        return Err(AuthFailure::Invalid);
+    }
+    Ok(())
+}
+
 /// The signature and the registered claims, by the library. The claims
 /// themselves are already parsed (strictly), so the library is asked to skip them.
 fn check_signature(
@@ -286,6 +324,50 @@ mod tests {
 
     fn b64(json: &str) -> String {
         URL_SAFE_NO_PAD.encode(json)
+    }
+
+    #[test]
+    fn times_as_pyjwt_checks_them() {
+        let claims = |json: serde_json::Value| json.as_object().cloned().unwrap_or_default();
+        let now = 1_000_000.0;
+        let check = |c: serde_json::Value, leeway| check_times(&claims(c), leeway, now);
+        assert_eq!(check(serde_json::json!({"exp": 1_000_000}), 0), Ok(()));
+        assert_eq!(check(serde_json::json!({"exp": 1_000_000.5}), 0), Ok(()));
+        assert_eq!(
+            check(serde_json::json!({"exp": 999_999}), 0),
+            Err(AuthFailure::Expired)
+        );
+        assert_eq!(check(serde_json::json!({"exp": 999_999}), 1), Ok(()));
+        assert_eq!(
+            check(serde_json::json!({"exp": -1}), 0),
+            Err(AuthFailure::Expired)
+        );
+        assert_eq!(check(serde_json::json!({}), 0), Err(AuthFailure::Invalid));
+        assert_eq!(
+            check(serde_json::json!({"exp": "1"}), 0),
+            Err(AuthFailure::Decode)
+        );
+        assert_eq!(
+            check(serde_json::json!({"exp": null}), 0),
+            Err(AuthFailure::Decode)
+        );
+        let exp = 2_000_000;
+        assert_eq!(
+            check(serde_json::json!({"exp": exp, "nbf": 1_000_000}), 0),
+            Ok(())
+        );
+        assert_eq!(
+            check(serde_json::json!({"exp": exp, "nbf": 1_000_001}), 0),
+            Err(AuthFailure::Invalid)
+        );
+        assert_eq!(
+            check(serde_json::json!({"exp": exp, "nbf": 1_000_001}), 1),
+            Ok(())
+        );
+        assert_eq!(
+            check(serde_json::json!({"exp": exp, "nbf": [1]}), 0),
+            Err(AuthFailure::Decode)
+        );
     }
 
     #[test]

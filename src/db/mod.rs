@@ -1,6 +1,7 @@
 //! The database: one connection type over SQLite and PostgreSQL, the pool,
-//! the embedded migrations, and `Db::run`, the one way handlers reach it.
+//! the migrations (`migrations.rs`), and `Db::run`, the one way handlers reach it.
 
+pub mod migrations;
 pub mod models;
 pub mod schema;
 
@@ -9,22 +10,17 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::ApiError;
 use crate::settings::{DatabaseSettings, DatabaseUrl};
-
-/// The DDL differs between the backends, so each has its own folder.
-pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+use migrations::{Migrated, MigrationError};
+use models::TaskTable;
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
     Postgres(PgConnection),
     Sqlite(SqliteConnection),
 }
-
-type MigrationError = Box<dyn std::error::Error + Send + Sync>;
 
 impl DbConnection {
     /// Opens the backend the URL names (never guessing: `establish` on the
@@ -64,22 +60,14 @@ impl DbConnection {
         }
     }
 
-    /// Applies pending migrations; returns the versions applied.
-    pub fn apply_migrations(&mut self) -> Result<Vec<String>, MigrationError> {
-        let applied = match self {
-            DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS)?,
-            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS)?,
-        };
-        Ok(applied.iter().map(ToString::to_string).collect())
+    /// Applies pending migrations, first adopting a database the original made.
+    pub fn apply_migrations(&mut self) -> Result<Migrated, MigrationError> {
+        migrations::apply(self)
     }
 
     /// Reverts every applied migration (tests and `todoapi migrate --revert-all`).
     pub fn revert_migrations(&mut self) -> Result<Vec<String>, MigrationError> {
-        let reverted = match self {
-            DbConnection::Postgres(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS)?,
-            DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS)?,
-        };
-        Ok(reverted.iter().map(ToString::to_string).collect())
+        migrations::revert_all(self)
     }
 }
 
@@ -138,6 +126,8 @@ pub struct Db {
     pool: DbPool,
     /// Budget of one `run`: waiting for a connection and the query together.
     timeout: Duration,
+    /// The `task` table's shape, looked at when connecting and after migrating.
+    task_table: TaskTable,
 }
 
 impl Db {
@@ -163,10 +153,24 @@ impl Db {
                 url: settings.url.clone(),
             })
             .map_err(|e| format!("cannot open {:?}: {e}", settings.url))?;
-        Ok(Db {
+        let mut db = Db {
             pool,
             timeout: Duration::from_secs(settings.timeout_secs),
-        })
+            task_table: TaskTable::V1_11,
+        };
+        db.probe();
+        Ok(db)
+    }
+
+    fn probe(&mut self) {
+        if let Ok(mut conn) = self.pool.get() {
+            self.task_table = TaskTable::probe(&mut conn.conn);
+        }
+    }
+
+    /// Which shape the `task` table has (see [`TaskTable`]).
+    pub fn task_table(&self) -> TaskTable {
+        self.task_table
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool. Answers
@@ -204,9 +208,13 @@ impl Db {
     }
 
     /// Runs pending migrations on one connection (synchronously: start-up and CLI).
-    pub fn migrate(&self) -> Result<Vec<String>, String> {
-        let mut conn = self.pool.get().map_err(|e| e.to_string())?;
-        conn.apply_migrations().map_err(|e| e.to_string())
+    pub fn migrate(&mut self) -> Result<Migrated, String> {
+        let migrated = {
+            let mut conn = self.pool.get().map_err(|e| e.to_string())?;
+            conn.apply_migrations().map_err(|e| e.to_string())?
+        };
+        self.probe();
+        Ok(migrated)
     }
 
     /// A connection for synchronous callers (CLI, tests).

@@ -1,134 +1,206 @@
 //! Rows and the queries on them. Every function takes a connection and runs
 //! synchronously: callers go through `Db::run`, off the async workers.
 
-use chrono::{NaiveDateTime, Timelike, Utc};
+use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::Text;
 
 use super::DbConnection;
-use super::schema::{tasks, users};
+use super::schema::{auth_user, task, task_v1_14};
 
+/// A row of Django's `auth_user`, as far as authentication reads it.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = users)]
+#[diesel(table_name = auth_user)]
 pub struct User {
-    pub id: i64,
+    pub id: i32,
     pub username: String,
     pub is_active: bool,
     pub is_staff: bool,
-    pub date_joined: NaiveDateTime,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = users)]
-struct NewUser<'a> {
-    username: &'a str,
-    is_active: bool,
-    is_staff: bool,
-    date_joined: NaiveDateTime,
-}
+/// A new user as Django's `User.objects.create_user(username)` would leave
+/// it, but with an unusable password ('!' and 40 random characters, as
+/// `set_unusable_password`): nobody can sign in to the original's admin as it.
+/// A username already there is left alone (a concurrent first request won).
+const INSERT_USER_POSTGRES: &str = "INSERT INTO auth_user \
+     (password, last_login, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined) \
+     VALUES ('!' || substr(md5(random()::text) || md5(random()::text), 1, 40), NULL, FALSE, $1, '', '', '', FALSE, TRUE, now()) \
+     ON CONFLICT (username) DO NOTHING";
+/// Django keeps SQLite datetimes as UTC text, `YYYY-MM-DD HH:MM:SS.fff`.
+const INSERT_USER_SQLITE: &str = "INSERT INTO auth_user \
+     (password, last_login, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined) \
+     VALUES ('!' || lower(hex(randomblob(20))), NULL, 0, ?, '', '', '', 0, 1, strftime('%Y-%m-%d %H:%M:%f', 'now')) \
+     ON CONFLICT (username) DO NOTHING";
 
 impl User {
     pub fn find(conn: &mut DbConnection, username: &str) -> QueryResult<Option<User>> {
-        users::table
-            .filter(users::username.eq(username))
+        auth_user::table
+            .filter(auth_user::username.eq(username))
             .select(User::as_select())
             .first(conn)
             .optional()
     }
 
-    /// Finds the user, creating an active, non-staff one on first sight. Safe
-    /// under concurrent first requests: a lost insert race re-reads the winner's row.
+    /// Finds the user, creating an active, non-staff one on first sight.
     pub fn get_or_create(conn: &mut DbConnection, username: &str) -> QueryResult<User> {
         if let Some(user) = User::find(conn, username)? {
             return Ok(user);
         }
-        let inserted = diesel::insert_into(users::table)
-            .values(NewUser {
-                username,
-                is_active: true,
-                is_staff: false,
-                date_joined: now(),
-            })
-            .execute(conn);
-        match inserted {
-            Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                User::find(conn, username)?.ok_or(DieselError::NotFound)
-            }
-            Err(e) => Err(e),
+        match conn {
+            DbConnection::Postgres(c) => diesel::sql_query(INSERT_USER_POSTGRES)
+                .bind::<Text, _>(username)
+                .execute(c)?,
+            DbConnection::Sqlite(c) => diesel::sql_query(INSERT_USER_SQLITE)
+                .bind::<Text, _>(username)
+                .execute(c)?,
+        };
+        User::find(conn, username)?.ok_or(diesel::result::Error::NotFound)
+    }
+}
+
+/// A row of the original's `task` table.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = task)]
+pub struct Task {
+    pub id: i32,
+    pub title: String,
+    pub content: String,
+    pub created_on: NaiveDate,
+    pub due_date: NaiveDate,
+}
+
+/// Which shape the `task` table has: the original's v1.11 columns (this
+/// project's own migrations make that), or those of a database the original
+/// made at v1.14, whose `created_by` must be given on insert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskTable {
+    V1_11,
+    V1_14,
+}
+
+impl TaskTable {
+    /// Looks at the database (once, at start-up): a missing table reads as v1.11.
+    pub fn probe(conn: &mut DbConnection) -> TaskTable {
+        match diesel::sql_query("SELECT created_by FROM task WHERE 1 = 0").execute(conn) {
+            Ok(_) => TaskTable::V1_14,
+            Err(_) => TaskTable::V1_11,
         }
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = tasks)]
-pub struct Task {
-    pub id: i64,
-    pub name: String,
-    pub done: bool,
-    pub created: NaiveDateTime,
+/// A validated new task, its dates already defaulted.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = task)]
+pub struct NewTask {
+    pub title: String,
+    pub content: String,
+    pub created_on: NaiveDate,
+    pub due_date: NaiveDate,
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = tasks)]
-pub struct NewTask {
-    pub name: String,
-    pub done: bool,
-    pub created: NaiveDateTime,
+#[diesel(table_name = task_v1_14)]
+struct NewTaskV1_14<'a> {
+    title: &'a str,
+    content: &'a str,
+    created_on: NaiveDate,
+    due_date: NaiveDate,
+    created_by: &'a str,
 }
 
 /// A validated update; `None` leaves the column as it is.
-#[derive(Debug, Default, AsChangeset)]
-#[diesel(table_name = tasks)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, AsChangeset)]
+#[diesel(table_name = task)]
 pub struct TaskChanges {
-    pub name: Option<String>,
-    pub done: Option<bool>,
+    pub title: Option<String>,
+    pub content: Option<String>,
+    pub created_on: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+}
+
+impl TaskChanges {
+    fn is_empty(&self) -> bool {
+        *self == TaskChanges::default()
+    }
 }
 
 /// Spelled out for RETURNING: the multi-backend connection cannot return a `Selectable`.
-const TASK_COLUMNS: (tasks::id, tasks::name, tasks::done, tasks::created) =
-    (tasks::id, tasks::name, tasks::done, tasks::created);
+const TASK_COLUMNS: (
+    task::id,
+    task::title,
+    task::content,
+    task::created_on,
+    task::due_date,
+) = (
+    task::id,
+    task::title,
+    task::content,
+    task::created_on,
+    task::due_date,
+);
 
 impl Task {
     pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Task>> {
-        tasks::table
-            .order(tasks::id)
+        task::table
+            .order(task::id)
             .select(Task::as_select())
             .load(conn)
     }
 
-    pub fn get(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Task>> {
-        tasks::table
+    pub fn get(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Task>> {
+        task::table
             .find(id)
             .select(Task::as_select())
             .first(conn)
             .optional()
     }
 
-    pub fn exists(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
-        diesel::select(diesel::dsl::exists(tasks::table.find(id))).get_result(conn)
+    pub fn exists(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(task::table.find(id))).get_result(conn)
     }
 
-    pub fn create(conn: &mut DbConnection, name: String, done: bool) -> QueryResult<Task> {
-        diesel::insert_into(tasks::table)
-            .values(NewTask {
-                name,
-                done,
-                created: now(),
-            })
-            .returning(TASK_COLUMNS)
-            .get_result(conn)
+    /// Inserts the task; `created_by` (the token's `sub`) is stored where
+    /// the table has the column.
+    pub fn create(
+        conn: &mut DbConnection,
+        table: TaskTable,
+        new: &NewTask,
+        created_by: &str,
+    ) -> QueryResult<Task> {
+        match table {
+            TaskTable::V1_11 => diesel::insert_into(task::table)
+                .values(new)
+                .returning(TASK_COLUMNS)
+                .get_result(conn),
+            TaskTable::V1_14 => diesel::insert_into(task_v1_14::table)
+                .values(NewTaskV1_14 {
+                    title: &new.title,
+                    content: &new.content,
+                    created_on: new.created_on,
+                    due_date: new.due_date,
+                    created_by,
+                })
+                .returning((
+                    task_v1_14::id,
+                    task_v1_14::title,
+                    task_v1_14::content,
+                    task_v1_14::created_on,
+                    task_v1_14::due_date,
+                ))
+                .get_result(conn),
+        }
     }
 
     /// `None` when there is no such task.
     pub fn update(
         conn: &mut DbConnection,
-        id: i64,
+        id: i32,
         changes: TaskChanges,
     ) -> QueryResult<Option<Task>> {
-        if changes.name.is_none() && changes.done.is_none() {
+        if changes.is_empty() {
             return Task::get(conn, id);
         }
-        diesel::update(tasks::table.find(id))
+        diesel::update(task::table.find(id))
             .set(&changes)
             .returning(TASK_COLUMNS)
             .get_result(conn)
@@ -136,14 +208,8 @@ impl Task {
     }
 
     /// Whether a task was deleted.
-    pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
-        let n = diesel::delete(tasks::table.find(id)).execute(conn)?;
+    pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+        let n = diesel::delete(task::table.find(id)).execute(conn)?;
         Ok(n > 0)
     }
-}
-
-/// Now, in UTC, at the microsecond precision both backends keep.
-pub fn now() -> NaiveDateTime {
-    let t = Utc::now().naive_utc();
-    t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
 }

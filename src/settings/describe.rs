@@ -35,6 +35,10 @@ impl Settings {
                 self.server.trust_proxy_headers.to_string(),
             ),
             (
+                "server.time_zone",
+                format!("{:?}", self.server.time_zone_name),
+            ),
+            (
                 "database.url",
                 format!("{:?}", self.database.url.redacted()),
             ),

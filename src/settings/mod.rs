@@ -86,6 +86,10 @@ pub struct ServerSettings {
     pub max_header_bytes: usize,
     /// Build absolute URLs from `X-Forwarded-Proto`/`X-Forwarded-Host` (behind a trusted proxy).
     pub trust_proxy_headers: bool,
+    /// Django's `TIME_ZONE`: what "today" is for a task's default dates.
+    pub time_zone: jiff::tz::TimeZone,
+    /// Its name as given, for `todoapi check`.
+    pub time_zone_name: String,
 }
 
 #[derive(Debug, Clone)]

@@ -33,6 +33,7 @@ struct RawServer {
     max_body_bytes: usize,
     max_header_bytes: usize,
     trust_proxy_headers: bool,
+    time_zone: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -151,6 +152,20 @@ pub(super) fn validate(
             format!("must be between 1024 and {MAX_HEADER_BYTES_CEILING}"),
         );
     }
+
+    let time_zone_name = raw.server.time_zone.trim().to_owned();
+    let time_zone = match jiff::tz::TimeZone::get(&time_zone_name) {
+        Ok(tz) => tz,
+        Err(_) => {
+            problem(
+                "server.time_zone",
+                format!(
+                    "{time_zone_name:?} is not a time zone; use an IANA name such as \"UTC\" or \"Europe/Paris\""
+                ),
+            );
+            jiff::tz::TimeZone::UTC
+        }
+    };
 
     // database
     let db_url = match DatabaseUrl::parse(&raw.database.url) {
@@ -360,6 +375,8 @@ pub(super) fn validate(
             max_body_bytes: raw.server.max_body_bytes,
             max_header_bytes: raw.server.max_header_bytes,
             trust_proxy_headers: raw.server.trust_proxy_headers,
+            time_zone,
+            time_zone_name,
         },
         database: DatabaseSettings {
             url: db_url,

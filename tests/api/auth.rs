@@ -170,10 +170,28 @@ async fn bad_tokens_get_drf_messages() {
             TokenSpec::default().without_claim("exp").sign(),
             INCORRECT,
         ),
+        // PyJWT cannot read them: the original says it could not decode.
         (
             "exp not a number",
             TokenSpec::default().claim("exp", json!("tomorrow")).sign(),
-            INCORRECT,
+            DECODE,
+        ),
+        (
+            "exp a number in a string (the original read it; refused here)",
+            TokenSpec::default()
+                .claim("exp", json!((now + 600).to_string()))
+                .sign(),
+            DECODE,
+        ),
+        (
+            "exp null",
+            TokenSpec::default().claim("exp", json!(null)).sign(),
+            DECODE,
+        ),
+        (
+            "nbf not a number",
+            TokenSpec::default().claim("nbf", json!("now")).sign(),
+            DECODE,
         ),
         (
             "iat not a number",
@@ -208,6 +226,31 @@ async fn bad_tokens_get_drf_messages() {
         assert_eq!((status, body), (401, detail(message)), "{what}");
         assert_eq!(challenge, INVALID_TOKEN, "{what}");
     }
+}
+
+/// `exp` and `nbf` are NumericDates (RFC 7519): any JSON number, as PyJWT
+/// reads them; and as PyJWT, an expired token is "expired" before its
+/// issuer or audience is looked at, but only once its signature holds.
+#[tokio::test]
+async fn times_are_numbers_checked_after_the_signature() {
+    let app = spawn_app().await;
+    let now = now();
+    let fractional = TokenSpec::default()
+        .claim("exp", json!(now as f64 + 600.5))
+        .claim("nbf", json!(now as f64 - 0.5))
+        .sign();
+    assert_eq!(get_with_token(&app, &fractional).await.0, 200);
+    let expired_elsewhere = TokenSpec::default()
+        .claim("exp", json!(now - 10))
+        .claim("aud", json!("https://other.example"))
+        .sign();
+    assert_eq!(get_with_token(&app, &expired_elsewhere).await.2, detail(EXPIRED));
+    let forged_and_expired = TokenSpec::default()
+        .claim("exp", json!(now - 10))
+        .kid("k1")
+        .signed_by("k2")
+        .sign();
+    assert_eq!(get_with_token(&app, &forged_and_expired).await.2, detail(DECODE));
 }
 
 #[tokio::test]
@@ -366,11 +409,11 @@ async fn identity_provider_down_at_start_means_503_then_recovery() {
 #[tokio::test]
 async fn disabled_and_missing_users() {
     let app = spawn_app().await;
-    app.sql("UPDATE users SET is_active = FALSE WHERE username = 'auth0user'");
+    app.sql("UPDATE auth_user SET is_active = FALSE WHERE username = 'auth0user'");
     let (status, challenge, body) = get_with_token(&app, &token()).await;
     assert_eq!((status, body), (401, detail("User account is disabled.")));
     assert_eq!(challenge, INVALID_TOKEN);
-    app.sql("DELETE FROM users WHERE username = 'auth0user'");
+    app.sql("DELETE FROM auth_user WHERE username = 'auth0user'");
     assert_eq!(
         get_with_token(&app, &token()).await.2,
         detail("Invalid signature.")
@@ -384,7 +427,7 @@ async fn username_handler_auth0user_maps_every_token_to_one_user() {
         let t = TokenSpec::default().claim("sub", json!(sub)).sign();
         assert_eq!(get_with_token(&app, &t).await.0, 200);
     }
-    assert_eq!(app.count("users"), 1);
+    assert_eq!(app.count("auth_user"), 1);
 }
 
 #[tokio::test]
@@ -395,10 +438,10 @@ async fn username_handler_sub_creates_a_user_per_subject() {
         assert_eq!(get_with_token(&app, &t).await.0, 200);
     }
     assert_eq!(
-        app.count("users WHERE username IN ('auth0|a', 'auth0|b')"),
+        app.count("auth_user WHERE username IN ('auth0|a', 'auth0|b')"),
         2
     );
-    assert_eq!(app.count("users"), 3, "auth0user plus one per subject");
+    assert_eq!(app.count("auth_user"), 3, "auth0user plus one per subject");
     // Concurrent first requests of a new subject create one user.
     let t = TokenSpec::default()
         .claim("sub", json!("auth0|racer"))
@@ -413,9 +456,9 @@ async fn username_handler_sub_creates_a_user_per_subject() {
     for h in handles {
         assert_eq!(h.await.unwrap().unwrap(), 200);
     }
-    assert_eq!(app.count("users WHERE username = 'auth0|racer'"), 1);
+    assert_eq!(app.count("auth_user WHERE username = 'auth0|racer'"), 1);
     // A disabled subject is refused.
-    app.sql("UPDATE users SET is_active = FALSE WHERE username = 'auth0|b'");
+    app.sql("UPDATE auth_user SET is_active = FALSE WHERE username = 'auth0|b'");
     let t = TokenSpec::default().claim("sub", json!("auth0|b")).sign();
     assert_eq!(
         get_with_token(&app, &t).await.2,
@@ -435,7 +478,7 @@ async fn username_handler_claim_uses_the_named_claim() {
         .claim("email", json!("ada@example.com"))
         .sign();
     assert_eq!(get_with_token(&app, &t).await.0, 200);
-    assert_eq!(app.count("users WHERE username = 'ada@example.com'"), 1);
+    assert_eq!(app.count("auth_user WHERE username = 'ada@example.com'"), 1);
     assert_eq!(
         get_with_token(&app, &token()).await.2,
         detail("Invalid payload.")

@@ -162,7 +162,10 @@ async fn dev_tokens_and_tenant_tokens_are_both_trusted() {
             .as_u16(),
         200
     );
-    assert_eq!(app.count("users WHERE username = 'todoapi-dev@clients'"), 1);
+    assert_eq!(
+        app.count("auth_user WHERE username = 'todoapi-dev@clients'"),
+        1
+    );
     // A dev-issuer token cannot borrow the tenant's issuer, nor the other way round.
     let dev = app
         .dev_issuer
@@ -322,7 +325,7 @@ async fn the_token_command_prints_tokens_a_running_server_accepts() {
     );
     let (status, _, _) = send(app.with_token(Method::GET, "/api/task/", &token)).await;
     assert_eq!(status, 200);
-    assert_eq!(app.count("users WHERE username = 'alice'"), 1);
+    assert_eq!(app.count("auth_user WHERE username = 'alice'"), 1);
 
     let other_audience = cli_token(app.port, &["--audience", "https://other.example"]);
     let (status, _, body) = send(app.with_token(Method::GET, "/api/task/", &other_audience)).await;
@@ -406,18 +409,11 @@ async fn the_printed_curl_line_lists_the_seeded_tasks() {
         .unwrap();
     let _ = child.kill();
     let _ = child.wait();
-    let names: Vec<&str> = tasks
+    let titles: Vec<&str> = tasks
         .as_array()
-        .map(|a| a.iter().filter_map(|t| t["name"].as_str()).collect())
+        .map(|a| a.iter().filter_map(|t| t["title"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(
-        names,
-        vec![
-            "Buy groceries",
-            "Walk the dog",
-            "Learn Django REST framework"
-        ]
-    );
+    assert_eq!(titles, vec!["Workout", "Shopping", "Counting"]);
     assert!(
         cwd.path().join("var/todoapi.sqlite3").is_file(),
         "the default database under var/"

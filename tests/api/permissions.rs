@@ -15,7 +15,7 @@ async fn status(app: &TestApp, method: Method, path: &str, authed: bool) -> u16 
         app.anonymous(method, path)
     };
     request
-        .json(&json!({"name": "x"}))
+        .json(&json!({"title": "x", "content": "y"}))
         .send()
         .await
         .unwrap()
@@ -96,7 +96,7 @@ async fn is_admin_user_needs_staff() {
     assert_eq!((code, body), (403, detail(DENIED)));
     assert_eq!(header(&headers, "www-authenticate"), "");
     assert_eq!(status(&app, Method::GET, "/api/task/", false).await, 401);
-    app.sql("UPDATE users SET is_staff = TRUE WHERE username = 'auth0user'");
+    app.sql("UPDATE auth_user SET is_staff = TRUE WHERE username = 'auth0user'");
     assert_eq!(status(&app, Method::GET, "/api/task/", true).await, 200);
 }
 

@@ -312,13 +312,13 @@ async fn database_faults_are_503_and_the_server_recovers() {
         let app = spawn_app_on(jwks, db, &[timeout]).await;
         let create = || {
             app.authed(Method::POST, "/api/task/")
-                .json(&json!({"name": "x"}))
+                .json(&json!({"title": "x", "content": "y"}))
         };
         assert_eq!(send(create()).await.0, 201);
         let mut locker = app.db.connect();
         use diesel::connection::SimpleConnection;
         locker
-            .batch_execute("BEGIN IMMEDIATE; UPDATE tasks SET done = done;")
+            .batch_execute("BEGIN IMMEDIATE; UPDATE task SET title = title;")
             .expect("take the write lock");
         assert_fault(create).await;
         locker.batch_execute("COMMIT;").expect("release");
