@@ -244,13 +244,19 @@ async fn times_are_numbers_checked_after_the_signature() {
         .claim("exp", json!(now - 10))
         .claim("aud", json!("https://other.example"))
         .sign();
-    assert_eq!(get_with_token(&app, &expired_elsewhere).await.2, detail(EXPIRED));
+    assert_eq!(
+        get_with_token(&app, &expired_elsewhere).await.2,
+        detail(EXPIRED)
+    );
     let forged_and_expired = TokenSpec::default()
         .claim("exp", json!(now - 10))
         .kid("k1")
         .signed_by("k2")
         .sign();
-    assert_eq!(get_with_token(&app, &forged_and_expired).await.2, detail(DECODE));
+    assert_eq!(
+        get_with_token(&app, &forged_and_expired).await.2,
+        detail(DECODE)
+    );
 }
 
 #[tokio::test]
