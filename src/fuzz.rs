@@ -12,7 +12,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::api::body::{Data, parse_form, parse_json};
+use crate::api::body::{Data, parse_form, parse_json, parse_multipart};
 use crate::api::tasks::{Mode, task_id, validate};
 use crate::auth::header::bearer_token;
 use crate::auth::keys::{KeySet, StaticKeyStore, VerifyingKey};
@@ -160,6 +160,19 @@ proptest! {
             Ok(data) => check_task(&data),
             Err(ApiError::ParseError(_) | ApiError::Validation(_)) => {}
             Err(other) => panic!("JSON body answered {other:?}"),
+        }
+    }
+
+    #[test]
+    fn multipart_bodies(bytes in prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..300),
+        "(--b\r\n(Content-Disposition: form-data; name=\"(title|content|due_date)\"(; filename=\"f\")?\r\n)?\r\n.{0,20}\r\n){0,3}(--b--\r\n)?"
+            .prop_map(String::into_bytes),
+    ]) {
+        match runtime().block_on(parse_multipart(Some("multipart/form-data; boundary=b"), bytes)) {
+            Ok(data) => check_task(&data),
+            Err(ApiError::ParseError(_)) => {}
+            Err(other) => panic!("multipart body answered {other:?}"),
         }
     }
 

@@ -1,5 +1,6 @@
-//! Request bodies, as DRF's parsers read them: JSON or an HTML form, chosen by
-//! `Content-Type`, read up to `server.max_body_bytes`.
+//! Request bodies, as DRF's parsers read them: JSON, an HTML form or a
+//! multipart form (Postman's "form-data"), chosen by `Content-Type`, read up
+//! to `server.max_body_bytes`.
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
@@ -15,10 +16,21 @@ pub enum Data {
     Json(Map<String, Value>),
     /// Form fields in order; a repeated key's last value wins, as in Django's QueryDict.
     Form(Vec<(String, String)>),
+    /// `multipart/form-data`: its text fields as a form's, and the names of
+    /// its file parts, which win over text of the same name (as DRF merges
+    /// `request.FILES` into `request.data`) and are no text.
+    Multipart {
+        fields: Vec<(String, String)>,
+        files: Vec<String>,
+    },
 }
 
-/// The media types the task endpoints parse (for OPTIONS).
-pub const PARSES: &[&str] = &["application/json", "application/x-www-form-urlencoded"];
+/// The media types the task endpoints parse (for OPTIONS), as the original's.
+pub const PARSES: &[&str] = &[
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+];
 
 /// Reads and parses the body. An empty body is empty data whatever its type,
 /// as in DRF; a body of an unsupported type is 415.
@@ -50,10 +62,42 @@ pub async fn parse(
     match media_type.as_deref() {
         Some("application/json") => parse_json(&bytes),
         Some("application/x-www-form-urlencoded") => parse_form(&bytes).map(Data::Form),
+        Some("multipart/form-data") => parse_multipart(content_type.as_deref(), bytes).await,
         _ => Err(ApiError::UnsupportedMediaType(
             content_type.unwrap_or_default(),
         )),
     }
+}
+
+fn multipart_error(detail: impl std::fmt::Display) -> ApiError {
+    ApiError::ParseError(format!("Multipart form parse error - {detail}"))
+}
+
+/// `multipart/form-data`, strictly: a malformed body or a text part that is
+/// not UTF-8 is an error (the original read both as best it could).
+pub(crate) async fn parse_multipart(
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> Result<Data, ApiError> {
+    let boundary = multer::parse_boundary(content_type.unwrap_or_default())
+        .map_err(|_| multipart_error("Invalid boundary in multipart: None"))?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let (mut fields, mut files) = (Vec::new(), Vec::new());
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
+        if field.file_name().is_some() {
+            files.push(name);
+            continue;
+        }
+        let bytes = field.bytes().await.map_err(multipart_error)?;
+        let text =
+            String::from_utf8(bytes.to_vec()).map_err(|_| multipart_error("invalid UTF-8"))?;
+        fields.push((name, text));
+    }
+    Ok(Data::Multipart { fields, files })
 }
 
 async fn read(
@@ -153,6 +197,45 @@ mod tests {
             ]
         );
         assert!(parse_form(b"title=%ff").is_err());
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        match tokio::runtime::Builder::new_current_thread().build() {
+            Ok(runtime) => runtime.block_on(future),
+            Err(e) => panic!("runtime: {e}"),
+        }
+    }
+
+    fn multipart(body: &str) -> Result<Data, ApiError> {
+        let ct = "multipart/form-data; boundary=XyZ";
+        block_on(parse_multipart(Some(ct), body.replace('\n', "\r\n").into()))
+    }
+
+    #[test]
+    fn multipart_text_fields_and_files() {
+        let body = "--XyZ\nContent-Disposition: form-data; name=\"title\"\n\nMulti\n\
+                    --XyZ\nContent-Disposition: form-data; name=\"content\"; filename=\"a.txt\"\n\
+                    Content-Type: text/plain\n\nfile body\n--XyZ--\n";
+        match multipart(body) {
+            Ok(Data::Multipart { fields, files }) => {
+                assert_eq!(fields, vec![("title".to_owned(), "Multi".to_owned())]);
+                assert_eq!(files, vec!["content".to_owned()]);
+            }
+            _ => panic!("a multipart body"),
+        }
+        for bad in [
+            "garbage",
+            "--XyZ\nContent-Disposition: form-data; name=\"t\"\n\nno end",
+        ] {
+            assert!(
+                matches!(multipart(bad), Err(ApiError::ParseError(_))),
+                "{bad}"
+            );
+        }
+        let no_boundary = block_on(parse_multipart(Some("multipart/form-data"), b"x".to_vec()));
+        assert!(
+            matches!(no_boundary, Err(ApiError::ParseError(m)) if m.ends_with("Invalid boundary in multipart: None"))
+        );
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub enum Input<'a> {
     Missing,
     Json(&'a Value),
     Text(&'a str),
+    /// A multipart file part: never text.
+    File,
 }
 
 impl Data {
@@ -31,6 +33,16 @@ impl Data {
                 .rev()
                 .find(|(k, _)| k == field)
                 .map_or(Input::Missing, |(_, v)| Input::Text(v)),
+            Data::Multipart { fields, files } => {
+                if files.iter().any(|name| name == field) {
+                    return Input::File;
+                }
+                fields
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == field)
+                    .map_or(Input::Missing, |(_, v)| Input::Text(v))
+            }
         }
     }
 }
@@ -44,7 +56,7 @@ pub fn char_field(input: Input<'_>, max_length: usize) -> Result<Option<String>,
         Input::Json(Value::String(s)) => s.clone(),
         Input::Text(s) => s.to_owned(),
         Input::Json(Value::Number(n)) => number_as_python_str(n),
-        Input::Json(_) => return Err(vec![NOT_A_STRING.into()]),
+        Input::Json(_) | Input::File => return Err(vec![NOT_A_STRING.into()]),
     };
     let text = text.trim();
     if text.is_empty() {
@@ -76,7 +88,7 @@ pub fn date_field(input: Input<'_>) -> Result<Option<NaiveDate>, Vec<String>> {
         Input::Json(Value::String(s)) => s.as_str(),
         Input::Text(s) => s,
         // DRF hands anything else to parse_date, which fails on it.
-        Input::Json(_) => return Err(vec![DATE_FORMAT.into()]),
+        Input::Json(_) | Input::File => return Err(vec![DATE_FORMAT.into()]),
     };
     parse_date(text)
         .map(Some)

@@ -502,6 +502,65 @@ async fn form_bodies_work_as_html_forms() {
     );
 }
 
+/// Postman's default body, "form-data", is multipart: read as a form, as DRF's
+/// MultiPartParser reads it.
+#[tokio::test]
+async fn multipart_bodies_work_as_forms() {
+    use reqwest::multipart::{Form, Part};
+    let app = spawn_app().await;
+    let form = || Form::new().text("title", "Multi").text("content", "part");
+    let (status, _, body) = send(
+        app.authed(Method::POST, "/api/task/")
+            .multipart(form().text("due_date", "2019-1-5")),
+    )
+    .await;
+    assert_eq!(
+        (status, body["title"].clone(), body["due_date"].clone()),
+        (201, json!("Multi"), json!("2019-01-05"))
+    );
+    let (status, _, body) = send(
+        app.authed(Method::PUT, "/api/task/4/").multipart(
+            Form::new()
+                .text("title", "")
+                .text("content", "x")
+                .text("due_date", ""),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (400, json!({"title": ["This field may not be blank."]}))
+    );
+    // A file part is no text, even beside a text field of the same name.
+    let (status, _, body) = send(
+        app.authed(Method::POST, "/api/task/")
+            .multipart(form().part(
+                "title",
+                Part::bytes(b"file".to_vec()).file_name("title.txt"),
+            )),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (400, json!({"title": ["Not a valid string."]}))
+    );
+    // A broken body is a clear parse error (the original read it as no data).
+    let (status, _, body) = send(
+        app.authed(Method::POST, "/api/task/")
+            .header("Content-Type", "multipart/form-data; boundary=abc")
+            .body("garbage"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("Multipart form parse error - ")),
+        "{body}"
+    );
+    assert_eq!(app.count("task"), 4);
+}
+
 #[tokio::test]
 async fn ids_that_name_no_task_are_404() {
     let app = spawn_app().await;
@@ -697,7 +756,7 @@ async fn head_is_get_without_a_body() {
 }
 
 /// DRF 3.9's `SimpleMetadata` for the original's views, names and docstrings
-/// included (this server renders and parses fewer media types).
+/// included (this server renders JSON only: no browsable API).
 #[tokio::test]
 async fn options_describe_the_views_as_the_original() {
     let app = spawn_app().await;
@@ -708,7 +767,11 @@ async fn options_describe_the_views_as_the_original() {
         "created_on": {"type": "date", "required": false, "read_only": false, "label": "Created on"},
         "due_date": {"type": "date", "required": false, "read_only": false, "label": "Due date"}
     });
-    let parses = json!(["application/json", "application/x-www-form-urlencoded"]);
+    let parses = json!([
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data"
+    ]);
     let (status, headers, body) = send(app.authed(Method::OPTIONS, "/api/task/")).await;
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "allow"), LIST_ALLOW);
