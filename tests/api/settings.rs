@@ -194,6 +194,15 @@ fn bad_values_stop_start_up_naming_key_and_origin() {
             &["server.port", "APP__SERVER__PORT"],
         ),
         (vec![("APP_ENV", "staging")], &["APP_ENV", "staging"]),
+        (
+            vec![("APP__SERVER__TIME_ZONE", "Mars/Olympus_Mons")],
+            &[
+                "server.time_zone",
+                "APP__SERVER__TIME_ZONE",
+                "Mars/Olympus_Mons",
+                "IANA",
+            ],
+        ),
     ];
     for (pairs, expected) in cases {
         let message = load_err(dir.path(), &pairs);
@@ -240,6 +249,15 @@ fn check_prints_effective_settings_with_secrets_redacted() {
     );
     assert!(
         stdout.contains("# environment variable APP__AUTH__SECRET"),
+        "{stdout}"
+    );
+
+    let out = run(&["check"], &[("APP__SERVER__TIME_ZONE", "Europe/Paris")]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "server.time_zone = \"Europe/Paris\"  # environment variable APP__SERVER__TIME_ZONE"
+        ),
         "{stdout}"
     );
 
