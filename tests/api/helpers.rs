@@ -511,6 +511,13 @@ pub fn todoapi(args: &[&str], vars: &[(&str, &str)]) -> std::process::Command {
     command
 }
 
+/// `todoapi <args>` in the test profile on the database at `url`, run to its end.
+pub fn todoapi_on(url: &str, args: &[&str]) -> std::process::Output {
+    todoapi(args, &[("APP_ENV", "test"), ("APP__DATABASE__URL", url)])
+        .output()
+        .expect("run todoapi")
+}
+
 /// One development signing key for the whole suite (made by the first test
 /// that needs it; creation is safe against concurrent tests).
 pub fn shared_dev_key() -> String {

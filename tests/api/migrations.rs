@@ -151,12 +151,7 @@ async fn a_previous_version_database_moves_forward_and_back() {
     }
 
     // As a user would: the CLI.
-    let out = todoapi(
-        &["migrate"],
-        &[("APP_ENV", "test"), ("APP__DATABASE__URL", db.url())],
-    )
-    .output()
-    .expect("run todoapi migrate");
+    let out = todoapi_on(db.url(), &["migrate"]);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         out.status.success(),
@@ -254,14 +249,7 @@ async fn migrate_on_start_off_leaves_the_database_to_the_migrate_command() {
     let (status, _, body) = send(app.authed(Method::GET, "/api/task/")).await;
     assert_eq!((status, body), (500, detail("A server error occurred.")));
 
-    let run = |args: &[&str]| {
-        todoapi(
-            args,
-            &[("APP_ENV", "test"), ("APP__DATABASE__URL", url.as_str())],
-        )
-        .output()
-        .expect("run todoapi migrate")
-    };
+    let run = |args: &[&str]| todoapi_on(&url, args);
     let out = run(&["migrate"]);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(

@@ -214,14 +214,7 @@ async fn served_as_it_is(version: &str) {
     }
 
     // The CLI agrees, and will not drop the original's tables.
-    let run = |args: &[&str]| {
-        todoapi(
-            args,
-            &[("APP_ENV", "test"), ("APP__DATABASE__URL", url.as_str())],
-        )
-        .output()
-        .expect("run todoapi")
-    };
+    let run = |args: &[&str]| todoapi_on(&url, args);
     let out = run(&["migrate"]);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
@@ -251,12 +244,7 @@ async fn an_original_database_at_v1_14_is_served_as_it_is() {
 #[tokio::test]
 async fn the_migrate_command_says_what_it_recognised() {
     let db = load_original("v1.11");
-    let out = todoapi(
-        &["migrate"],
-        &[("APP_ENV", "test"), ("APP__DATABASE__URL", db.url())],
-    )
-    .output()
-    .expect("run todoapi migrate");
+    let out = todoapi_on(db.url(), &["migrate"]);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{stdout}");
     assert_eq!(
@@ -277,12 +265,7 @@ async fn an_original_of_an_unknown_version_is_refused_and_left_alone() {
     )
     .execute(&mut conn)
     .expect("a later migration of the original");
-    let out = todoapi(
-        &["migrate"],
-        &[("APP_ENV", "test"), ("APP__DATABASE__URL", db.url())],
-    )
-    .output()
-    .expect("run todoapi migrate");
+    let out = todoapi_on(db.url(), &["migrate"]);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(!out.status.success());
     assert!(

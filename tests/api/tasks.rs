@@ -561,32 +561,41 @@ async fn multipart_bodies_work_as_forms() {
     assert_eq!(app.count("task"), 4);
 }
 
+/// Each path answers a JSON 404, with a token (`authed`) or without.
+async fn assert_json_404(app: &TestApp, paths: &[&str], authed: bool) {
+    for path in paths {
+        let request = if authed {
+            app.authed(Method::GET, path)
+        } else {
+            app.anonymous(Method::GET, path)
+        };
+        let (status, headers, body) = send(request).await;
+        assert_eq!((status, body), (404, detail("Not found.")), "{path}");
+        assert_eq!(header(&headers, "content-type"), "application/json");
+    }
+}
+
 #[tokio::test]
 async fn ids_that_name_no_task_are_404() {
     let app = spawn_app().await;
-    for path in [
+    let unknown = [
         "/api/task/999/",
         "/api/task/0/",
         "/api/task/2147483648/",
         "/api/task/99999999999999999999999/",
-    ] {
-        let (status, headers, body) = send(app.authed(Method::GET, path)).await;
-        assert_eq!((status, body), (404, detail("Not found.")), "{path}");
-        assert_eq!(header(&headers, "content-type"), "application/json");
-    }
+    ];
+    assert_json_404(&app, &unknown, true).await;
     // As the original's `<int:task_id>`: a leading zero is the same task,
     // anything but digits matches no route, before authentication.
     let (status, _, body) = send(app.authed(Method::GET, "/api/task/001/")).await;
     assert_eq!((status, body["title"].clone()), (200, json!("Workout")));
-    for path in [
+    let no_route = [
         "/api/task/abc/",
         "/api/task/-1/",
         "/api/task/+1/",
         "/api/task/1.5/",
-    ] {
-        let (status, _, body) = send(app.anonymous(Method::GET, path)).await;
-        assert_eq!((status, body), (404, detail("Not found.")), "{path}");
-    }
+    ];
+    assert_json_404(&app, &no_route, false).await;
 }
 
 #[tokio::test]
@@ -831,17 +840,14 @@ async fn missing_trailing_slash_redirects_with_308() {
 #[tokio::test]
 async fn unknown_paths_are_json_404() {
     let app = spawn_app().await;
-    for path in [
+    let paths = [
         "/nothing/",
         "/nothing",
         "/api/nothing/",
         "/api/task/1/extra/",
         "/",
-    ] {
-        let (status, headers, body) = send(app.authed(Method::GET, path)).await;
-        assert_eq!((status, body), (404, detail("Not found.")), "{path}");
-        assert_eq!(header(&headers, "content-type"), "application/json");
-    }
+    ];
+    assert_json_404(&app, &paths, true).await;
 }
 
 #[tokio::test]
