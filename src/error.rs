@@ -8,8 +8,8 @@ use actix_web_httpauth::headers::www_authenticate::bearer::Error as BearerError;
 
 /// DRF's realm for the `WWW-Authenticate` challenge.
 pub const REALM: &str = "api";
-/// Seconds a client should wait after a 503.
-const RETRY_AFTER_SECS: u32 = 5;
+/// Seconds a client should wait after a 503 (every `Retry-After` of ours).
+pub const RETRY_AFTER_SECS: u32 = 5;
 
 /// Field name → messages, as DRF's `ValidationError` detail: in the order
 /// the fields were checked (the serializer's field order), as DRF renders them.
@@ -58,8 +58,9 @@ pub enum ApiError {
     NotAuthenticated,
     #[error("{0}")]
     AuthenticationFailed(AuthFailure),
-    #[error("You do not have permission to perform this action.")]
-    PermissionDenied,
+    /// The refusing permission class's message.
+    #[error("{0}")]
+    PermissionDenied(&'static str),
     #[error("Not found.")]
     NotFound,
     #[error("Method \"{0}\" not allowed.")]
@@ -168,7 +169,7 @@ impl ResponseError for ApiError {
             ApiError::NotAuthenticated | ApiError::AuthenticationFailed(_) => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::PermissionDenied => StatusCode::FORBIDDEN,
+            ApiError::PermissionDenied(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

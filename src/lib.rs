@@ -10,8 +10,10 @@ pub mod api;
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod policy;
 pub mod settings;
 pub mod startup;
+pub mod state;
 
 #[cfg(test)]
 mod fuzz;

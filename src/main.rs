@@ -68,8 +68,17 @@ fn main() -> ExitCode {
         Command::Migrate { revert_all } => migrate(&settings, revert_all),
         Command::Check => {
             print!("{}", settings.describe());
-            println!("# settings are valid");
-            ExitCode::SUCCESS
+            let unknown = todoapi::api::router().unknown_routes(&settings.rest_framework);
+            if unknown.is_empty() {
+                println!("# settings are valid");
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("todoapi: invalid settings:");
+                for problem in unknown {
+                    eprintln!("  - {problem}");
+                }
+                ExitCode::from(2)
+            }
         }
         Command::Token {
             sub,

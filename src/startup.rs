@@ -11,21 +11,14 @@ use actix_web::{App, HttpServer, web};
 
 use crate::api;
 use crate::api::cors::CorsPolicy;
+use crate::api::router::Router;
 use crate::auth::Authenticator;
 use crate::auth::dev_issuer::{self, DevIssuer};
 use crate::auth::keys::{JwksKeyStore, JwksPolicy, KeyStore};
 use crate::auth::token::TokenValidator;
 use crate::db::Db;
 use crate::settings::{Settings, Tenant};
-
-/// What every handler and middleware shares; built once, outside the worker closure.
-pub struct AppState {
-    pub settings: Settings,
-    pub db: Db,
-    pub authenticator: Authenticator,
-    /// While `auth.dev_issuer.enabled`.
-    pub dev_issuer: Option<Arc<DevIssuer>>,
-}
+use crate::state::AppState;
 
 pub struct Application {
     port: u16,
@@ -42,6 +35,8 @@ pub enum StartError {
     Migrations(String),
     #[error("auth: {0}")]
     Auth(String),
+    #[error("invalid settings:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Settings(Vec<String>),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,
@@ -50,9 +45,19 @@ pub enum StartError {
 }
 
 impl Application {
-    /// Opens the database (migrating it unless told not to), starts the key
-    /// store's background fetch and binds the listener. Must run inside a Tokio runtime.
+    /// The API's own routes ([`api::router`]); see [`Application::build_with`].
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
+        Application::build_with(settings, api::router()).await
+    }
+
+    /// Checks the settings against the routes, opens the database (migrating
+    /// it unless told not to), starts the key store's background fetch and
+    /// binds the listener. Must run inside a Tokio runtime.
+    pub async fn build_with(settings: Settings, router: Router) -> Result<Application, StartError> {
+        let unknown = router.unknown_routes(&settings.rest_framework);
+        if !unknown.is_empty() {
+            return Err(StartError::Settings(unknown));
+        }
         let mut db = Db::connect(&settings.database).map_err(StartError::Database)?;
         if settings.database.migrate_on_start {
             let migrated = db.migrate().map_err(StartError::Migrations)?;
@@ -137,6 +142,7 @@ impl Application {
             move || {
                 let settings = &state.settings;
                 let cors = cors.clone();
+                let router = router.clone();
                 let dev_issuer_on = state.dev_issuer.is_some();
                 let max_header_bytes = settings.server.max_header_bytes;
                 App::new()
@@ -158,7 +164,7 @@ impl Application {
                         Logger::new("%a %{method}xi %U %s %b %Dms")
                             .custom_request_replace("method", |req| req.method().to_string()),
                     )
-                    .configure(|cfg| api::configure(cfg, &settings.rest_framework))
+                    .configure(|cfg| router.configure(cfg, &settings.rest_framework))
                     .configure(|cfg| {
                         if dev_issuer_on {
                             api::dev_issuer::configure(cfg);

@@ -12,7 +12,7 @@ use super::body::{self, Data};
 use super::fields::Input;
 use crate::auth::dev_issuer::{DevIssuer, TokenOptions};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
@@ -23,18 +23,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource(JWKS_PATH)
             .route(web::get().to(jwks))
             .route(web::head().to(jwks))
-            .default_service(web::to(super::method_not_allowed)),
+            .default_service(web::to(super::router::method_not_allowed)),
     )
     .service(
         web::resource(DISCOVERY_PATH)
             .route(web::get().to(discovery))
             .route(web::head().to(discovery))
-            .default_service(web::to(super::method_not_allowed)),
+            .default_service(web::to(super::router::method_not_allowed)),
     )
     .service(
         web::resource(TOKEN_PATH)
             .route(web::post().to(token))
-            .default_service(web::to(super::method_not_allowed)),
+            .default_service(web::to(super::router::method_not_allowed)),
     );
 }
 

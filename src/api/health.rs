@@ -1,15 +1,25 @@
 //! `GET /api/health/`: liveness, open to anyone (declared `AllowAny` in code).
 
 use actix_web::HttpResponse;
+use actix_web::http::Method;
 use serde_json::json;
 
-use super::metadata;
-use super::view::RequestContext;
+use super::router::{Route, ViewName, action};
+use crate::policy::PermissionClass;
 
-pub async fn get() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+pub fn route() -> Route {
+    Route::new(
+        "health",
+        "health/",
+        ViewName {
+            label: "Health",
+            description: "Liveness check.",
+        },
+        vec![action(Method::GET, get)],
+    )
+    .permission_classes(&[PermissionClass::AllowAny])
 }
 
-pub async fn options(ctx: RequestContext) -> HttpResponse {
-    HttpResponse::Ok().json(metadata::describe(ctx.route, None))
+async fn get() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
 }

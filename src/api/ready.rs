@@ -2,15 +2,30 @@
 //! the database answers and the tenant's keys are loaded and fresh, else 503
 //! naming what is not ready. `/api/health/` stays a bare liveness check.
 
+use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use super::metadata;
-use super::view::RequestContext;
+use super::router::{Route, ViewName, action};
 use crate::auth::keys::KeyState;
-use crate::startup::AppState;
+use crate::error::RETRY_AFTER_SECS;
+use crate::policy::PermissionClass;
+use crate::state::AppState;
 
-pub async fn get(state: web::Data<AppState>) -> HttpResponse {
+pub fn route() -> Route {
+    Route::new(
+        "ready",
+        "ready/",
+        ViewName {
+            label: "Ready",
+            description: "Readiness check: the database and the key set.",
+        },
+        vec![action(Method::GET, get)],
+    )
+    .permission_classes(&[PermissionClass::AllowAny])
+}
+
+async fn get(state: web::Data<AppState>) -> HttpResponse {
     let database_ok = state.db.ping().await;
     let keys = state.authenticator.key_status();
     let jwks = match keys.tenant.map(|s| s.state) {
@@ -30,11 +45,7 @@ pub async fn get(state: web::Data<AppState>) -> HttpResponse {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable()
-            .insert_header((actix_web::http::header::RETRY_AFTER, 5))
+            .insert_header((actix_web::http::header::RETRY_AFTER, RETRY_AFTER_SECS))
             .json(body)
     }
-}
-
-pub async fn options(ctx: RequestContext) -> HttpResponse {
-    HttpResponse::Ok().json(metadata::describe(ctx.route, None))
 }

@@ -1,26 +1,37 @@
-//! `GET /api/`: DefaultRouter's API root, the absolute URL of each resource.
+//! `GET /api/`: DefaultRouter's API root, the absolute URL of each registered
+//! viewset's list (the links come from the router).
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
+use serde_json::{Map, Value};
 
-use super::metadata;
-use super::view::RequestContext;
-use crate::startup::AppState;
+use super::router::API_PREFIX;
+use crate::state::AppState;
 
-pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+/// `links`: each viewset's basename and its list pattern (`task/`).
+pub fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    links: &[(&'static str, String)],
+) -> HttpResponse {
     // `/api/.json` links to `/api/task.json`, as DRF's root keeps the format suffix.
-    let suffix = if req.path().trim_end_matches('/').ends_with(".json") {
-        ".json"
-    } else {
-        "/"
-    };
+    let json_suffix = req.path().trim_end_matches('/').ends_with(".json");
     let base = base_url(&req, state.settings.server.trust_proxy_headers);
-    HttpResponse::Ok().json(json!({ "task": format!("{base}/api/task{suffix}") }))
-}
-
-pub async fn options(ctx: RequestContext) -> HttpResponse {
-    HttpResponse::Ok().json(metadata::describe(ctx.route, None))
+    let body: Map<String, Value> = links
+        .iter()
+        .map(|(basename, pattern)| {
+            let path = if json_suffix {
+                format!("{}.json", pattern.trim_end_matches('/'))
+            } else {
+                pattern.clone()
+            };
+            (
+                (*basename).to_owned(),
+                Value::String(format!("{base}{API_PREFIX}{path}")),
+            )
+        })
+        .collect();
+    HttpResponse::Ok().json(body)
 }
 
 /// `scheme://host` as the client addressed us. Forwarded headers count only

@@ -4,20 +4,52 @@
 //! `content` required `CharField(max_length=50)`, `created_on` and `due_date`
 //! optional `DateField`s that default to today in `server.time_zone`.
 
+use std::sync::Arc;
+
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
+use futures_util::FutureExt;
 use serde::Serialize;
 use serde_json::json;
 
 use super::body::{self, Data};
 use super::fields::{self, REQUIRED};
-use super::metadata;
+use super::router::{ViewName, ViewSet, action};
 use super::view::RequestContext;
 use crate::auth::Principal;
 use crate::db::models::{NewTask, Task, TaskChanges};
 use crate::error::{ApiError, FieldErrors};
-use crate::startup::AppState;
+use crate::state::AppState;
+
+/// The original's `TaskList` and `TaskDetail`, as one viewset (their
+/// docstrings are the descriptions OPTIONS shows).
+pub fn viewset() -> ViewSet {
+    ViewSet {
+        basename: "task",
+        prefix: "task",
+        // The original's `<int:task_id>`: anything but digits matches no route (404).
+        lookup: "[0-9]+",
+        list: ViewName {
+            label: "Task List",
+            description: "Lists and creates tasks.",
+        },
+        detail: ViewName {
+            label: "Task Detail",
+            description: "Returns a single Task and allows updates and deletion of a Task.",
+        },
+        list_actions: vec![action(Method::GET, list), action(Method::POST, create)],
+        detail_actions: vec![
+            action(Method::GET, retrieve),
+            action(Method::PUT, update),
+            action(Method::PATCH, partial_update),
+            action(Method::DELETE, destroy),
+        ],
+        permission_classes: None,
+        fields: field_metadata,
+        exists: Arc::new(|state, id| exists(state, id).boxed_local()),
+    }
+}
 
 /// `Task.title`'s and `Task.content`'s `max_length`.
 pub const TEXT_MAX_CHARS: usize = 50;
@@ -112,13 +144,13 @@ pub(crate) fn task_id(raw: &str) -> Result<i32, ApiError> {
     raw.parse::<i32>().map_err(|_| ApiError::NotFound)
 }
 
-pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let tasks = state.db.run(Task::list).await?;
     let out: Vec<TaskOut> = tasks.into_iter().map(TaskOut::from).collect();
     Ok(HttpResponse::Ok().json(out))
 }
 
-pub async fn create(
+async fn create(
     state: web::Data<AppState>,
     ctx: RequestContext,
     req: HttpRequest,
@@ -150,7 +182,7 @@ pub async fn create(
     Ok(HttpResponse::Created().json(TaskOut::from(task)))
 }
 
-pub async fn retrieve(
+async fn retrieve(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -163,7 +195,7 @@ pub async fn retrieve(
     Ok(HttpResponse::Ok().json(TaskOut::from(task)))
 }
 
-pub async fn update(
+async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<String>,
@@ -172,7 +204,7 @@ pub async fn update(
     save(state, req, &id, payload, Mode::Update).await
 }
 
-pub async fn partial_update(
+async fn partial_update(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<String>,
@@ -210,7 +242,7 @@ async fn save(
     Ok(HttpResponse::Ok().json(TaskOut::from(task)))
 }
 
-pub async fn destroy(
+async fn destroy(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -223,6 +255,14 @@ pub async fn destroy(
     }
 }
 
+/// Whether the detail route's task exists (for OPTIONS).
+async fn exists(state: web::Data<AppState>, id: String) -> Result<bool, ApiError> {
+    match task_id(&id) {
+        Ok(id) => state.db.run(move |conn| Task::exists(conn, id)).await,
+        Err(_) => Ok(false),
+    }
+}
+
 /// The serializer's fields as DRF 3.9's `SimpleMetadata` describes them.
 fn field_metadata() -> serde_json::Value {
     json!({
@@ -232,30 +272,6 @@ fn field_metadata() -> serde_json::Value {
         "created_on": {"type": "date", "required": false, "read_only": false, "label": "Created on"},
         "due_date": {"type": "date", "required": false, "read_only": false, "label": "Due date"},
     })
-}
-
-pub async fn list_options(ctx: RequestContext) -> HttpResponse {
-    let actions =
-        metadata::allowed(&ctx, Method::POST).then(|| json!({ "POST": field_metadata() }));
-    HttpResponse::Ok().json(metadata::describe(ctx.route, actions))
-}
-
-pub async fn detail_options(
-    state: web::Data<AppState>,
-    ctx: RequestContext,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    // As DRF: PUT is described only to whom may PUT, and only for a task that exists.
-    let mut actions = None;
-    if metadata::allowed(&ctx, Method::PUT)
-        && let Ok(id) = task_id(&id)
-    {
-        let exists = state.db.run(move |conn| Task::exists(conn, id)).await?;
-        if exists {
-            actions = Some(json!({ "PUT": field_metadata() }));
-        }
-    }
-    Ok(HttpResponse::Ok().json(metadata::describe(ctx.route, actions)))
 }
 
 #[cfg(test)]

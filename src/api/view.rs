@@ -1,7 +1,9 @@
 //! What DRF's `APIView` does around every handler, as one resource middleware:
 //! content negotiation (406), authentication (401), the route's permission
-//! (401 anonymous / 403 authenticated), then the handler; and on every
+//! classes (401 anonymous / 403 authenticated), then the handler; and on every
 //! response, the route's `Allow` header and `Vary: Accept`.
+
+use std::sync::Arc;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -9,48 +11,42 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
-use super::Route;
 use super::negotiation;
+use super::router::RouteInfo;
 use crate::auth::Principal;
-use crate::auth::permissions::Permission;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// What the view knows about a request once it reaches the handler.
 #[derive(Clone)]
 pub struct RequestContext {
-    pub route: &'static Route,
-    pub permission: Permission,
+    pub route: Arc<RouteInfo>,
     pub principal: Principal,
 }
 
-/// The middleware body for one route, its permission class already resolved
-/// (wrapped with `from_fn` in `api::resource`).
+/// The middleware body for one route (wrapped with `from_fn` by the router).
 pub async fn view(
-    route: &'static Route,
-    permission: Permission,
+    route: Arc<RouteInfo>,
     req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let mut response = match initial(permission, &req).await {
+    let allow = route.allow.clone();
+    let mut response = match initial(&route, &req).await {
         Ok(principal) => {
-            req.extensions_mut().insert(RequestContext {
-                route,
-                permission,
-                principal,
-            });
+            req.extensions_mut()
+                .insert(RequestContext { route, principal });
             next.call(req).await?.map_into_boxed_body()
         }
         Err(e) => req.error_response(e).map_into_boxed_body(),
     };
     let headers = response.headers_mut();
-    headers.insert(header::ALLOW, HeaderValue::from_static(route.allow));
+    headers.insert(header::ALLOW, allow);
     headers.insert(header::VARY, HeaderValue::from_static("Accept"));
     Ok(response)
 }
 
 /// DRF's `APIView.initial`: negotiate, authenticate, check permissions.
-async fn initial(permission: Permission, req: &ServiceRequest) -> Result<Principal, ApiError> {
+async fn initial(route: &RouteInfo, req: &ServiceRequest) -> Result<Principal, ApiError> {
     negotiation::check(req.request())?;
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -60,13 +56,7 @@ async fn initial(permission: Permission, req: &ServiceRequest) -> Result<Princip
         .get(header::AUTHORIZATION)
         .map(HeaderValue::as_bytes);
     let principal = state.authenticator.authenticate(authorization).await?;
-    if !permission.allows(req.method(), &principal) {
-        return Err(if principal.is_authenticated() {
-            ApiError::PermissionDenied
-        } else {
-            ApiError::NotAuthenticated
-        });
-    }
+    route.permissions.check(req.method(), &principal)?;
     Ok(principal)
 }
 

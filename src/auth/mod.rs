@@ -15,10 +15,10 @@ use std::sync::Arc;
 use crate::db::Db;
 use crate::db::models::User;
 use crate::error::{ApiError, AuthFailure};
+use crate::policy::UsernameHandler;
 use crate::settings::AuthSettings;
 use keys::KeyStoreStatus;
 use token::{Claims, TokenValidator, Unverified};
-use users::UsernameHandler;
 
 /// Who is making the request.
 #[derive(Debug, Clone)]

@@ -1,59 +1,30 @@
-//! DRF's permission classes and the rule that picks one per route.
-//!
-//! A route declares its class in code (like a view's `permission_classes`);
-//! `rest_framework.permissions` in settings wins over it; without either the
-//! route gets `rest_framework.default_permission`.
-
-use std::fmt;
-use std::str::FromStr;
+//! What DRF's permission classes (named in [`crate::policy`]) allow: each
+//! class's `has_permission` and `has_object_permission`, and a route's list
+//! of classes, all of which must pass.
 
 use actix_web::http::Method;
 
 use super::Principal;
-use crate::settings::RestFrameworkSettings;
+use crate::error::ApiError;
+use crate::policy::PermissionClass;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    AllowAny,
-    IsAuthenticated,
-    IsAuthenticatedOrReadOnly,
-    IsAdminUser,
-}
-
-impl Permission {
-    pub fn name(self) -> &'static str {
+impl PermissionClass {
+    /// DRF's `has_permission`: before the view runs.
+    pub fn has_permission(self, method: &Method, principal: &Principal) -> bool {
         match self {
-            Permission::AllowAny => "AllowAny",
-            Permission::IsAuthenticated => "IsAuthenticated",
-            Permission::IsAuthenticatedOrReadOnly => "IsAuthenticatedOrReadOnly",
-            Permission::IsAdminUser => "IsAdminUser",
-        }
-    }
-
-    /// DRF's `has_permission`.
-    pub fn allows(self, method: &Method, principal: &Principal) -> bool {
-        match self {
-            Permission::AllowAny => true,
-            Permission::IsAuthenticated => principal.is_authenticated(),
-            Permission::IsAuthenticatedOrReadOnly => {
+            PermissionClass::AllowAny => true,
+            PermissionClass::IsAuthenticated => principal.is_authenticated(),
+            PermissionClass::IsAuthenticatedOrReadOnly => {
                 is_safe(method) || principal.is_authenticated()
             }
-            Permission::IsAdminUser => principal.user().is_some_and(|u| u.is_staff),
+            PermissionClass::IsAdminUser => principal.user().is_some_and(|u| u.is_staff),
         }
     }
 
-    /// The class in force for a route: settings, then code, then the default.
-    pub fn for_route(
-        route: &str,
-        declared: Option<Permission>,
-        settings: &RestFrameworkSettings,
-    ) -> Permission {
-        settings
-            .permissions
-            .get(route)
-            .copied()
-            .or(declared)
-            .unwrap_or(settings.default_permission)
+    /// DRF's `has_object_permission`: on the object a detail view fetched.
+    /// None of today's classes looks at the object.
+    pub fn has_object_permission(self, _method: &Method, _principal: &Principal) -> bool {
+        true
     }
 }
 
@@ -62,29 +33,44 @@ pub fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-impl FromStr for Permission {
-    type Err = String;
+/// A route's `permission_classes`, in force after settings and defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permissions(Vec<PermissionClass>);
 
-    /// Accepts `IsAuthenticated` and DRF's dotted `rest_framework.permissions.IsAuthenticated`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let name = s.trim();
-        let short = name
-            .strip_prefix("rest_framework.permissions.")
-            .unwrap_or(name);
-        match short {
-            "AllowAny" => Ok(Permission::AllowAny),
-            "IsAuthenticated" => Ok(Permission::IsAuthenticated),
-            "IsAuthenticatedOrReadOnly" => Ok(Permission::IsAuthenticatedOrReadOnly),
-            "IsAdminUser" => Ok(Permission::IsAdminUser),
-            _ => Err(format!(
-                "unknown permission class {name:?}; use AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly or IsAdminUser"
-            )),
+impl Permissions {
+    pub fn new(classes: Vec<PermissionClass>) -> Self {
+        Permissions(classes)
+    }
+
+    pub fn classes(&self) -> &[PermissionClass] {
+        &self.0
+    }
+
+    /// Whether every class lets this request through.
+    pub fn allows(&self, method: &Method, principal: &Principal) -> bool {
+        self.0.iter().all(|c| c.has_permission(method, principal))
+    }
+
+    /// DRF's `check_permissions`: the first class that refuses decides the
+    /// answer, 401 for an anonymous request and 403 (with its message) otherwise.
+    pub fn check(&self, method: &Method, principal: &Principal) -> Result<(), ApiError> {
+        match self.0.iter().find(|c| !c.has_permission(method, principal)) {
+            None => Ok(()),
+            Some(_) if !principal.is_authenticated() => Err(ApiError::NotAuthenticated),
+            Some(class) => Err(ApiError::PermissionDenied(class.message())),
         }
     }
-}
 
-impl fmt::Display for Permission {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+    /// DRF's `check_object_permissions`, for the object a detail view fetched.
+    pub fn check_object(&self, method: &Method, principal: &Principal) -> Result<(), ApiError> {
+        match self
+            .0
+            .iter()
+            .find(|c| !c.has_object_permission(method, principal))
+        {
+            None => Ok(()),
+            Some(_) if !principal.is_authenticated() => Err(ApiError::NotAuthenticated),
+            Some(class) => Err(ApiError::PermissionDenied(class.message())),
+        }
     }
 }

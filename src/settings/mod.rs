@@ -24,13 +24,9 @@ use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use url::Url;
 
-use crate::auth::permissions::Permission;
-use crate::auth::users::UsernameHandler;
+use crate::policy::{PermissionClass, UsernameHandler};
 use layers::EnvLayer;
 pub use validate::is_hmac;
-
-/// Route names that `rest_framework.permissions` may name (DRF's router names).
-pub const ROUTE_NAMES: &[&str] = &["api-root", "task-list", "task-detail", "health", "ready"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
@@ -226,9 +222,12 @@ impl fmt::Debug for Secret {
 
 #[derive(Debug, Clone)]
 pub struct RestFrameworkSettings {
-    pub default_permission: Permission,
-    /// Route name → permission class; wins over what the route declares in code.
-    pub permissions: BTreeMap<String, Permission>,
+    pub default_permission: PermissionClass,
+    /// Route name → permission class; wins over what the route declares in
+    /// code. The names are checked against the router's at start-up.
+    pub permissions: BTreeMap<String, PermissionClass>,
+    /// Route name → the setting that named it and where it came from, for that check.
+    pub permission_keys: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]

@@ -324,30 +324,26 @@ pub(super) fn validate(
     };
 
     // rest_framework
-    let default_permission = match raw.rest_framework.default_permission.parse::<Permission>() {
+    let default_permission = match raw
+        .rest_framework
+        .default_permission
+        .parse::<PermissionClass>()
+    {
         Ok(p) => p,
         Err(msg) => {
             problem("rest_framework.default_permission", msg);
-            Permission::IsAuthenticated
+            PermissionClass::IsAuthenticated
         }
     };
     let mut permissions = BTreeMap::new();
+    let mut permission_keys = BTreeMap::new();
     for (route, class) in raw.rest_framework.permissions {
         // Environment variable names cannot hold '-': TASK_LIST means task-list.
         let name = route.to_lowercase().replace('_', "-");
         let key = format!("rest_framework.permissions.{route}");
-        if !ROUTE_NAMES.contains(&name.as_str()) {
-            problem(
-                &key,
-                format!(
-                    "unknown route {route:?}; routes are {}",
-                    ROUTE_NAMES.join(", ")
-                ),
-            );
-            continue;
-        }
-        match class.parse::<Permission>() {
+        match class.parse::<PermissionClass>() {
             Ok(p) => {
+                permission_keys.insert(name.clone(), format!("{key} (from {})", origin(&key)));
                 permissions.insert(name, p);
             }
             Err(msg) => problem(&key, msg),
@@ -399,6 +395,7 @@ pub(super) fn validate(
         rest_framework: RestFrameworkSettings {
             default_permission,
             permissions,
+            permission_keys,
         },
         cors: CorsSettings { allowed_origins },
         origins,

@@ -471,6 +471,16 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
 }
 
 pub async fn spawn_app_on(jwks: JwksServer, db: TestDb, vars: &[(&str, &str)]) -> TestApp {
+    spawn_app_routed(jwks, db, vars, todoapi::api::router()).await
+}
+
+/// As `spawn_app_on`, serving these routes instead of the API's own.
+pub async fn spawn_app_routed(
+    jwks: JwksServer,
+    db: TestDb,
+    vars: &[(&str, &str)],
+    router: todoapi::api::router::Router,
+) -> TestApp {
     // RUST_LOG=todoapi=debug shows the server's log in a failing test's output.
     let _ = env_logger::builder().is_test(true).try_init();
     let mut env: HashMap<String, String> = HashMap::new();
@@ -482,7 +492,7 @@ pub async fn spawn_app_on(jwks: JwksServer, db: TestDb, vars: &[(&str, &str)]) -
         env.insert((*k).into(), (*v).into());
     }
     let settings = settings::load(&config_dir(), &env).expect("test settings");
-    let app = Application::build(settings)
+    let app = Application::build_with(settings, router)
         .await
         .expect("application starts");
     let port = app.port();

@@ -11,5 +11,6 @@ mod migrations;
 mod original_db;
 mod permissions;
 mod resilience;
+mod router;
 mod settings;
 mod tasks;

@@ -1,0 +1,370 @@
+//! DRF's router: a resource is declared once (a [`ViewSet`], or a plain
+//! [`Route`]) and everything else is derived from that declaration — the
+//! route names (`<basename>-list`, `<basename>-detail`, which
+//! `rest_framework.permissions` keys on), the `.json` paths, `Allow`, the 405
+//! for other methods, HEAD for GET, one OPTIONS answer (DRF's `SimpleMetadata`)
+//! and the API root's links.
+
+use std::sync::Arc;
+
+use actix_web::body::BoxBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::http::header::HeaderValue;
+use actix_web::middleware::from_fn;
+use actix_web::{FromRequest, Handler, HttpRequest, HttpResponse, Resource, Responder, web};
+use futures_util::future::LocalBoxFuture;
+use serde_json::{Value, json};
+
+use super::view::{self, RequestContext};
+use super::{body, root};
+use crate::auth::permissions::Permissions;
+use crate::error::ApiError;
+use crate::policy::PermissionClass;
+use crate::settings::RestFrameworkSettings;
+use crate::state::AppState;
+
+/// All routes live below this prefix.
+pub const API_PREFIX: &str = "/api/";
+/// The API root's route name, as DRF's `DefaultRouter` names it.
+pub const API_ROOT: &str = "api-root";
+/// The one media type this API renders.
+pub const RENDERS: &[&str] = &["application/json"];
+
+/// DRF's method order for `Allow` (its `http_method_names`).
+const METHOD_ORDER: [Method; 7] = [
+    Method::GET,
+    Method::POST,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+    Method::HEAD,
+    Method::OPTIONS,
+];
+
+type RouteFn = Arc<dyn Fn(Method) -> actix_web::Route + Send + Sync>;
+
+/// One method of a route and its handler.
+#[derive(Clone)]
+pub struct Action {
+    method: Method,
+    build: RouteFn,
+}
+
+/// `method` is answered by `handler` (any actix-web handler).
+pub fn action<F, Args>(method: Method, handler: F) -> Action
+where
+    F: Handler<Args> + Send + Sync,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    Action {
+        method,
+        build: Arc::new(move |method| web::method(method).to(handler.clone())),
+    }
+}
+
+/// Whether the object a detail route names exists (OPTIONS describes PUT
+/// only for an object that does, as DRF's `get_object` decides).
+pub type ObjectExists = Arc<
+    dyn Fn(web::Data<AppState>, String) -> LocalBoxFuture<'static, Result<bool, ApiError>>
+        + Send
+        + Sync,
+>;
+
+/// What OPTIONS lists under `actions`: the fields of one write method.
+#[derive(Clone)]
+pub struct Metadata {
+    method: Method,
+    fields: fn() -> Value,
+    object: Option<ObjectExists>,
+}
+
+/// A view's name and description, as DRF's OPTIONS shows them.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewName {
+    pub label: &'static str,
+    pub description: &'static str,
+}
+
+/// One named route: DRF's URL pattern with its view.
+#[derive(Clone)]
+pub struct Route {
+    pub name: String,
+    /// Below `/api/`, with its trailing slash (`""` is the root).
+    pub pattern: String,
+    pub view: ViewName,
+    pub actions: Vec<Action>,
+    /// Declared in code (a view's `permission_classes`); `None` takes the default.
+    pub permission_classes: Option<Vec<PermissionClass>>,
+    metadata: Option<Metadata>,
+}
+
+impl Route {
+    /// A plain view (not a viewset), such as `health`.
+    pub fn new(name: &str, pattern: &str, view: ViewName, actions: Vec<Action>) -> Route {
+        Route {
+            name: name.to_owned(),
+            pattern: pattern.to_owned(),
+            view,
+            actions,
+            permission_classes: None,
+            metadata: None,
+        }
+    }
+
+    pub fn permission_classes(mut self, classes: &[PermissionClass]) -> Route {
+        self.permission_classes = Some(classes.to_vec());
+        self
+    }
+
+    /// The methods it answers, in DRF's order, HEAD with GET and always OPTIONS.
+    fn methods(&self) -> Vec<Method> {
+        let has = |m: &Method| self.actions.iter().any(|a| a.method == *m);
+        METHOD_ORDER
+            .iter()
+            .filter(|m| match **m {
+                Method::HEAD => has(&Method::GET),
+                Method::OPTIONS => true,
+                _ => has(m),
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+/// DRF's `ModelViewSet` as a router registers it: a list route
+/// (`<prefix>/`: list, create) and a detail route (`<prefix>/<id>/`:
+/// retrieve, update, partial update, destroy), sharing a serializer's fields.
+pub struct ViewSet {
+    pub basename: &'static str,
+    pub prefix: &'static str,
+    /// The regular expression a detail id matches (`[0-9]+`: Django's `<int:…>`).
+    pub lookup: &'static str,
+    pub list: ViewName,
+    pub detail: ViewName,
+    pub list_actions: Vec<Action>,
+    pub detail_actions: Vec<Action>,
+    pub permission_classes: Option<Vec<PermissionClass>>,
+    /// The serializer's fields as `SimpleMetadata` describes them.
+    pub fields: fn() -> Value,
+    pub exists: ObjectExists,
+}
+
+/// What the view middleware and the handlers know of their route.
+pub struct RouteInfo {
+    pub name: String,
+    pub view: ViewName,
+    pub allow: HeaderValue,
+    pub permissions: Permissions,
+    metadata: Option<Metadata>,
+}
+
+/// The API's routes, in registration order.
+#[derive(Clone, Default)]
+pub struct Router {
+    routes: Vec<Route>,
+    /// The API root's links: a viewset's basename and its list path.
+    links: Vec<(&'static str, String)>,
+}
+
+impl Router {
+    pub fn new() -> Router {
+        Router::default()
+    }
+
+    /// DRF's `router.register(prefix, viewset, basename)`.
+    pub fn register(&mut self, viewset: ViewSet) -> &mut Router {
+        let list_pattern = format!("{}/", viewset.prefix);
+        let writes = |actions: &[Action], method: Method| {
+            actions.iter().any(|a| a.method == method).then_some(method)
+        };
+        let list_metadata = writes(&viewset.list_actions, Method::POST).map(|method| Metadata {
+            method,
+            fields: viewset.fields,
+            object: None,
+        });
+        let detail_metadata = writes(&viewset.detail_actions, Method::PUT).map(|method| Metadata {
+            method,
+            fields: viewset.fields,
+            object: Some(viewset.exists.clone()),
+        });
+        self.links.push((viewset.basename, list_pattern.clone()));
+        self.routes.push(Route {
+            name: format!("{}-list", viewset.basename),
+            pattern: list_pattern,
+            view: viewset.list,
+            actions: viewset.list_actions,
+            permission_classes: viewset.permission_classes.clone(),
+            metadata: list_metadata,
+        });
+        self.routes.push(Route {
+            name: format!("{}-detail", viewset.basename),
+            pattern: format!("{}/{{id:{}}}/", viewset.prefix, viewset.lookup),
+            view: viewset.detail,
+            actions: viewset.detail_actions,
+            permission_classes: viewset.permission_classes,
+            metadata: detail_metadata,
+        });
+        self
+    }
+
+    /// A plain named route.
+    pub fn route(&mut self, route: Route) -> &mut Router {
+        self.routes.push(route);
+        self
+    }
+
+    /// The API root (DRF's `DefaultRouter`), linking every registered viewset.
+    fn root(&self) -> Route {
+        let links = Arc::new(self.links.clone());
+        let get = move |req: HttpRequest, state: web::Data<AppState>| {
+            let links = links.clone();
+            async move { root::get(req, state, &links) }
+        };
+        Route::new(
+            API_ROOT,
+            "",
+            ViewName {
+                label: "Api Root",
+                description: "The default basic root view for DefaultRouter",
+            },
+            vec![action(Method::GET, get)],
+        )
+    }
+
+    /// Every route, the API root first.
+    fn all(&self) -> impl Iterator<Item = Route> + '_ {
+        std::iter::once(self.root()).chain(self.routes.iter().cloned())
+    }
+
+    /// The names settings may give in `rest_framework.permissions`.
+    pub fn names(&self) -> Vec<String> {
+        self.all().map(|r| r.name).collect()
+    }
+
+    /// Settings that name a route nobody registered (`rest_framework.permissions.<route>`).
+    pub fn unknown_routes(&self, rf: &RestFrameworkSettings) -> Vec<String> {
+        let names = self.names();
+        rf.permissions
+            .keys()
+            .filter(|name| !names.contains(name))
+            .map(|name| {
+                let key = rf
+                    .permission_keys
+                    .get(name)
+                    .map_or(name.as_str(), String::as_str);
+                format!(
+                    "{key}: unknown route {name:?}; routes are {}",
+                    names.join(", ")
+                )
+            })
+            .collect()
+    }
+
+    /// Adds every route to an app (once per worker).
+    pub fn configure(&self, cfg: &mut web::ServiceConfig, rf: &RestFrameworkSettings) {
+        for route in self.all() {
+            cfg.service(resource(route, rf));
+        }
+    }
+}
+
+/// The classes in force on a route: settings, then code, then the default.
+fn permissions_for(route: &Route, rf: &RestFrameworkSettings) -> Permissions {
+    let classes = rf
+        .permissions
+        .get(&route.name)
+        .map(|class| vec![*class])
+        .or_else(|| route.permission_classes.clone())
+        .unwrap_or_else(|| vec![rf.default_permission]);
+    Permissions::new(classes)
+}
+
+/// The actix-web resource of a route: its paths (DRF's
+/// `format_suffix_patterns`: `task/`, `task.json`, `task.json/`; the root's
+/// `.json`), its methods, OPTIONS, 405 for the rest, wrapped in its view.
+fn resource(
+    route: Route,
+    rf: &RestFrameworkSettings,
+) -> Resource<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    > + use<>,
+> {
+    let allow = route
+        .methods()
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let info = Arc::new(RouteInfo {
+        name: route.name.clone(),
+        view: route.view,
+        allow: HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static("OPTIONS")),
+        permissions: permissions_for(&route, rf),
+        metadata: route.metadata.clone(),
+    });
+    let stem = format!("{API_PREFIX}{}", route.pattern.trim_end_matches('/'));
+    let mut resource = web::resource(vec![
+        format!("{API_PREFIX}{}", route.pattern),
+        format!("{stem}.json"),
+        format!("{stem}.json/"),
+    ])
+    .name(&route.name);
+    for a in &route.actions {
+        resource = resource.route((a.build)(a.method.clone()));
+        if a.method == Method::GET {
+            resource = resource.route((a.build)(Method::HEAD));
+        }
+    }
+    resource
+        .route(web::method(Method::OPTIONS).to(options))
+        .default_service(web::to(method_not_allowed))
+        .wrap(from_fn(move |req, next| {
+            view::view(info.clone(), req, next)
+        }))
+}
+
+pub(crate) async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed(req.method().clone()))
+}
+
+/// OPTIONS on any route: DRF's `SimpleMetadata`. A write method's fields are
+/// described only to whom may use it, and on a detail route only for an
+/// object that exists.
+async fn options(
+    ctx: RequestContext,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let route = &ctx.route;
+    let mut body = json!({
+        "name": route.view.label,
+        "description": route.view.description,
+        "renders": RENDERS,
+        "parses": body::PARSES,
+    });
+    if let Some(metadata) = &route.metadata
+        && route.permissions.allows(&metadata.method, &ctx.principal)
+    {
+        let described = match &metadata.object {
+            None => true,
+            Some(exists) => {
+                let id = req.match_info().get("id").unwrap_or_default().to_owned();
+                exists(state, id).await?
+            }
+        };
+        if described && let Some(map) = body.as_object_mut() {
+            map.insert(
+                "actions".into(),
+                json!({ metadata.method.as_str(): (metadata.fields)() }),
+            );
+        }
+    }
+    Ok(HttpResponse::Ok().json(body))
+}

@@ -1,0 +1,128 @@
+//! The README's walkthrough, proven: a resource registered with one line gets
+//! its route names, paths, `Allow`, 405s, OPTIONS, API root link and settings
+//! key, with nothing else written. (A throw-away `note` viewset, answered
+//! from memory.)
+
+use std::sync::Arc;
+
+use actix_web::HttpResponse;
+use actix_web::http::Method as ActixMethod;
+use futures_util::FutureExt;
+use reqwest::Method;
+use serde_json::json;
+use todoapi::api::router::{ViewName, ViewSet, action};
+
+use crate::helpers::*;
+
+async fn list_notes() -> HttpResponse {
+    HttpResponse::Ok().json(json!([{"id": "first", "text": "Hello"}]))
+}
+
+async fn get_note(id: actix_web::web::Path<String>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({"id": id.into_inner(), "text": "Hello"}))
+}
+
+async fn put_note() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+fn notes() -> ViewSet {
+    ViewSet {
+        basename: "note",
+        prefix: "note",
+        lookup: "[a-z]+",
+        list: ViewName {
+            label: "Note List",
+            description: "Notes.",
+        },
+        detail: ViewName {
+            label: "Note Detail",
+            description: "One note.",
+        },
+        list_actions: vec![action(ActixMethod::GET, list_notes)],
+        detail_actions: vec![
+            action(ActixMethod::GET, get_note),
+            action(ActixMethod::PUT, put_note),
+        ],
+        permission_classes: None,
+        fields: || json!({"text": {"type": "string", "required": true}}),
+        exists: Arc::new(|_, id| async move { Ok(id == "first") }.boxed_local()),
+    }
+}
+
+#[tokio::test]
+async fn one_registration_line_gives_a_resource_everything() {
+    let mut router = todoapi::api::router();
+    router.register(notes());
+    assert!(
+        router.names().iter().any(|n| n == "note-list")
+            && router.names().iter().any(|n| n == "note-detail"),
+        "{:?}",
+        router.names()
+    );
+    let app = spawn_app_routed(
+        JwksServer::start(&["k1"]).await,
+        TestDb::new(),
+        // Its route name is a settings key at once.
+        &[("APP__REST_FRAMEWORK__PERMISSIONS__NOTE_LIST", "AllowAny")],
+        router,
+    )
+    .await;
+
+    let (status, headers, body) = send(app.anonymous(Method::GET, "/api/note/")).await;
+    assert_eq!(
+        (status, body),
+        (200, json!([{"id": "first", "text": "Hello"}]))
+    );
+    assert_eq!(header(&headers, "allow"), "GET, HEAD, OPTIONS");
+    assert_eq!(
+        send(app.anonymous(Method::GET, "/api/note.json")).await.0,
+        200
+    );
+    assert_eq!(send(app.anonymous(Method::HEAD, "/api/note/")).await.0, 200);
+    let (status, headers, _) = send(app.anonymous(Method::POST, "/api/note/")).await;
+    assert_eq!(
+        (status, header(&headers, "allow")),
+        (405, "GET, HEAD, OPTIONS")
+    );
+
+    // The detail route keeps the default permission and its own lookup.
+    let (status, _, _) = send(app.anonymous(Method::GET, "/api/note/first/")).await;
+    assert_eq!(status, 401);
+    let (status, headers, body) = send(app.authed(Method::GET, "/api/note/first/")).await;
+    assert_eq!((status, body["id"].clone()), (200, json!("first")));
+    assert_eq!(header(&headers, "allow"), "GET, PUT, HEAD, OPTIONS");
+    assert_eq!(send(app.authed(Method::GET, "/api/note/42/")).await.0, 404);
+    let (status, _, body) = send(app.authed(Method::OPTIONS, "/api/note/first/")).await;
+    assert_eq!(
+        (status, body["name"].clone(), body["actions"].clone()),
+        (
+            200,
+            json!("Note Detail"),
+            json!({"PUT": {"text": {"type": "string", "required": true}}})
+        )
+    );
+    let (_, _, body) = send(app.authed(Method::OPTIONS, "/api/note/other/")).await;
+    assert!(body.get("actions").is_none(), "no such note: {body}");
+
+    // The API root links it, beside the tasks.
+    let (_, _, root) = send(app.authed(Method::GET, "/api/")).await;
+    assert_eq!(
+        root,
+        json!({
+            "task": format!("http://127.0.0.1:{}/api/task/", app.port),
+            "note": format!("http://127.0.0.1:{}/api/note/", app.port),
+        })
+    );
+    // And the missing-slash redirect knows it.
+    let (status, headers, _) = send(app.anonymous(Method::GET, "/api/note")).await;
+    assert_eq!((status, header(&headers, "location")), (308, "/api/note/"));
+}
+
+#[test]
+fn route_names_come_from_registrations() {
+    assert_eq!(
+        todoapi::api::router().names(),
+        ["api-root", "task-list", "task-detail", "health", "ready"]
+    );
+}
