@@ -6,6 +6,8 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use actix_web_httpauth::headers::www_authenticate::bearer::Error as BearerError;
 
+use crate::db::DbError;
+
 /// DRF's realm for the `WWW-Authenticate` challenge.
 pub const REALM: &str = "api";
 /// Seconds a client should wait after a 503 (every `Retry-After` of ours).
@@ -82,6 +84,9 @@ pub enum ApiError {
     AuthUnavailable,
     #[error("Service temporarily unavailable.")]
     ServiceUnavailable,
+    /// A concurrent change got there first; the request may be sent again.
+    #[error("The request conflicts with a concurrent change; try again.")]
+    Conflict,
     /// An OAuth 2.0 token endpoint error (RFC 6749 §5.2), rendered
     /// `{"error", "error_description"}` instead of DRF's shape.
     #[error("{description}")]
@@ -180,6 +185,7 @@ impl ResponseError for ApiError {
             ApiError::AuthUnavailable | ApiError::ServiceUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            ApiError::Conflict => StatusCode::CONFLICT,
             ApiError::OAuth { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -220,41 +226,19 @@ impl From<AuthFailure> for ApiError {
     }
 }
 
-impl From<r2d2::Error> for ApiError {
-    fn from(e: r2d2::Error) -> Self {
-        log::warn!("database unavailable: {e}");
-        ApiError::ServiceUnavailable
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
         match e {
-            Error::NotFound => ApiError::NotFound,
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                log::warn!("database connection lost: {}", info.message());
+            DbError::Unavailable(_) | DbError::Timeout(_) => {
+                log::warn!("{e}");
                 ApiError::ServiceUnavailable
             }
-            Error::DatabaseError(DatabaseErrorKind::Unknown, ref info)
-                if is_unavailable(info.message()) =>
-            {
-                log::warn!("database unavailable: {}", info.message());
-                ApiError::ServiceUnavailable
+            DbError::NotFound => ApiError::NotFound,
+            DbError::Conflict(_) => {
+                log::info!("{e}");
+                ApiError::Conflict
             }
-            other => ApiError::internal(format!("database error: {other}")),
+            DbError::Other(cause) => ApiError::Internal(cause),
         }
     }
-}
-
-/// Messages of errors that mean "try again later" rather than a bug.
-fn is_unavailable(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    m.contains("database is locked")
-        || m.contains("server closed the connection")
-        || m.contains("no connection to the server")
-        || m.contains("could not connect")
-        || m.contains("terminating connection")
-        || m.contains("connection")
-            && (m.contains("refused") || m.contains("reset") || m.contains("closed"))
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use todoapi::auth::dev_issuer::{self, DevIssuer, TokenOptions};
 use todoapi::db::Db;
+use todoapi::db::migrations::MigrationError;
 use todoapi::settings::{self, Settings};
 use todoapi::startup::Application;
 
@@ -174,14 +175,14 @@ fn serve(settings: Settings) -> ExitCode {
 }
 
 fn migrate(settings: &Settings, revert_all: bool) -> ExitCode {
-    let run = || -> Result<Vec<String>, String> {
+    let run = || -> Result<Vec<String>, MigrationError> {
         let db = Db::connect(&settings.database)?;
         let mut conn = db.get()?;
         if revert_all {
-            let reverted = conn.revert_migrations().map_err(|e| e.to_string())?;
+            let reverted = conn.revert_migrations()?;
             Ok(reverted.iter().map(|v| format!("reverted {v}")).collect())
         } else {
-            Ok(conn.apply_migrations().map_err(|e| e.to_string())?.lines())
+            Ok(conn.apply_migrations()?.lines())
         }
     };
     match run() {

@@ -30,9 +30,9 @@ pub struct Application {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("database: {0}")]
-    Database(String),
+    Database(#[from] crate::db::DbError),
     #[error("migrations: {0}")]
-    Migrations(String),
+    Migrations(crate::db::migrations::MigrationError),
     #[error("auth: {0}")]
     Auth(String),
     #[error("invalid settings:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]

@@ -258,7 +258,7 @@ async fn destroy(
 /// Whether the detail route's task exists (for OPTIONS).
 async fn exists(state: web::Data<AppState>, id: String) -> Result<bool, ApiError> {
     match task_id(&id) {
-        Ok(id) => state.db.run(move |conn| Task::exists(conn, id)).await,
+        Ok(id) => Ok(state.db.run(move |conn| Task::exists(conn, id)).await?),
         Err(_) => Ok(false),
     }
 }

@@ -111,7 +111,7 @@ impl Authenticator {
                 if create {
                     User::get_or_create(conn, &username).map(Some)
                 } else {
-                    User::find(conn, &username)
+                    Ok(User::find(conn, &username)?)
                 }
             })
             .await?

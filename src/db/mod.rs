@@ -1,6 +1,8 @@
 //! The database: one connection type over SQLite and PostgreSQL, the pool,
-//! the migrations (`migrations.rs`), and `Db::run`, the one way handlers reach it.
+//! the migrations (`migrations.rs`), its errors (`error.rs`), and `Db::run`,
+//! the one way handlers reach it. It knows nothing of HTTP.
 
+pub mod error;
 pub mod migrations;
 pub mod models;
 pub mod schema;
@@ -11,8 +13,8 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 
-use crate::error::ApiError;
 use crate::settings::{DatabaseSettings, DatabaseUrl};
+pub use error::DbError;
 use migrations::{Migrated, MigrationError};
 use models::TaskTable;
 
@@ -132,7 +134,7 @@ pub struct Db {
 
 impl Db {
     /// Builds the pool; fails when no connection can be opened.
-    pub fn connect(settings: &DatabaseSettings) -> Result<Db, String> {
+    pub fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
         let size = match settings.pool_size {
             0 => std::thread::available_parallelism()
                 .map(|n| n.get() as u32)
@@ -152,7 +154,7 @@ impl Db {
             .build(ConnectionManager {
                 url: settings.url.clone(),
             })
-            .map_err(|e| format!("cannot open {:?}: {e}", settings.url))?;
+            .map_err(|e| DbError::Unavailable(format!("cannot open {:?}: {e}", settings.url)))?;
         let mut db = Db {
             pool,
             timeout: Duration::from_secs(settings.timeout_secs),
@@ -173,32 +175,28 @@ impl Db {
         self.task_table
     }
 
-    /// Runs `f` with a pooled connection on the blocking thread pool. Answers
-    /// 503 when no connection comes or the database does not answer within
-    /// `database.timeout_secs` (a stuck query keeps its thread, not the request).
-    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    /// Runs `f` with a pooled connection on the blocking thread pool. Fails
+    /// with `Unavailable` when no connection comes and `Timeout` when the
+    /// database does not answer within `database.timeout_secs` (a stuck query
+    /// keeps its thread, not the request).
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, DbError>
     where
-        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        E: Into<DbError>,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        let work = actix_web::web::block(move || {
-            let mut pooled = pool.get().map_err(ApiError::from)?;
-            let result = f(&mut pooled.conn).map_err(ApiError::from);
+        let work = tokio::task::spawn_blocking(move || {
+            let mut pooled = pool.get()?;
+            let result = f(&mut pooled.conn).map_err(Into::into);
             // Do not hand a connection that failed that way to the next request.
-            pooled.broken = matches!(result, Err(ApiError::ServiceUnavailable));
+            pooled.broken = result.as_ref().err().is_some_and(DbError::breaks_connection);
             result
         });
         match tokio::time::timeout(self.timeout, work).await {
             Ok(Ok(result)) => result,
-            Ok(Err(e)) => Err(ApiError::internal(format!("blocking task failed: {e}"))),
-            Err(_) => {
-                log::warn!(
-                    "database did not answer within {} s",
-                    self.timeout.as_secs()
-                );
-                Err(ApiError::ServiceUnavailable)
-            }
+            Ok(Err(e)) => Err(DbError::Other(format!("blocking task failed: {e}"))),
+            Err(_) => Err(DbError::Timeout(self.timeout)),
         }
     }
 
@@ -208,17 +206,17 @@ impl Db {
     }
 
     /// Runs pending migrations on one connection (synchronously: start-up and CLI).
-    pub fn migrate(&mut self) -> Result<Migrated, String> {
+    pub fn migrate(&mut self) -> Result<Migrated, MigrationError> {
         let migrated = {
-            let mut conn = self.pool.get().map_err(|e| e.to_string())?;
-            conn.apply_migrations().map_err(|e| e.to_string())?
+            let mut conn = self.pool.get().map_err(DbError::from)?;
+            conn.apply_migrations()?
         };
         self.probe();
         Ok(migrated)
     }
 
     /// A connection for synchronous callers (CLI, tests).
-    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, String> {
-        self.pool.get().map_err(|e| e.to_string())
+    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, DbError> {
+        Ok(self.pool.get()?)
     }
 }

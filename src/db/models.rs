@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use super::DbConnection;
 use super::schema::{auth_user, task, task_v1_14};
+use super::{DbConnection, DbError};
 
 /// A row of Django's `auth_user`, as far as authentication reads it.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -42,7 +42,8 @@ impl User {
     }
 
     /// Finds the user, creating an active, non-staff one on first sight.
-    pub fn get_or_create(conn: &mut DbConnection, username: &str) -> QueryResult<User> {
+    /// A concurrent first request may insert it first: then its row is read.
+    pub fn get_or_create(conn: &mut DbConnection, username: &str) -> Result<User, DbError> {
         if let Some(user) = User::find(conn, username)? {
             return Ok(user);
         }
@@ -54,7 +55,8 @@ impl User {
                 .bind::<Text, _>(username)
                 .execute(c)?,
         };
-        User::find(conn, username)?.ok_or(diesel::result::Error::NotFound)
+        User::find(conn, username)?
+            .ok_or_else(|| DbError::Conflict(format!("user {username:?} removed while created")))
     }
 }
 
