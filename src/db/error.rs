@@ -118,13 +118,19 @@ mod tests {
             assert!(!e.breaks_connection());
         }
         // The same text under another kind is that kind.
-        let e = DbError::from(database_error(DatabaseErrorKind::CheckViolation, SQLITE_BUSY));
+        let e = DbError::from(database_error(
+            DatabaseErrorKind::CheckViolation,
+            SQLITE_BUSY,
+        ));
         assert!(matches!(e, DbError::Other(_)), "{e:?}");
     }
 
     #[test]
     fn the_rest_keeps_its_meaning() {
-        assert!(matches!(DbError::from(DieselError::NotFound), DbError::NotFound));
+        assert!(matches!(
+            DbError::from(DieselError::NotFound),
+            DbError::NotFound
+        ));
         let e = DbError::from(database_error(
             DatabaseErrorKind::UniqueViolation,
             "duplicate key value violates unique constraint",

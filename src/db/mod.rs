@@ -190,7 +190,10 @@ impl Db {
             let mut pooled = pool.get()?;
             let result = f(&mut pooled.conn).map_err(Into::into);
             // Do not hand a connection that failed that way to the next request.
-            pooled.broken = result.as_ref().err().is_some_and(DbError::breaks_connection);
+            pooled.broken = result
+                .as_ref()
+                .err()
+                .is_some_and(DbError::breaks_connection);
             result
         });
         match tokio::time::timeout(self.timeout, work).await {

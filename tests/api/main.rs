@@ -8,6 +8,7 @@ mod dev_issuer;
 mod helpers;
 mod hostile;
 mod migrations;
+mod modules;
 mod original_db;
 mod permissions;
 mod resilience;
