@@ -16,7 +16,7 @@ use crate::api::body::{Data, parse_form, parse_json, parse_multipart};
 use crate::api::tasks::{Mode, task_id, validate};
 use crate::auth::header::bearer_token;
 use crate::auth::keys::{KeySet, StaticKeyStore, VerifyingKey};
-use crate::auth::token::{TokenValidator, Unverified};
+use crate::auth::token::{TokenPolicy, TokenValidator, Unverified};
 use crate::error::ApiError;
 
 /// A validator as the test profile configures it, trusting one fresh key.
@@ -42,7 +42,7 @@ fn validator() -> &'static TokenValidator {
         TokenValidator::new(
             "https://tenant.test.example/".into(),
             &settings.auth.audience,
-            &settings.auth,
+            TokenPolicy::tenant(&settings.auth),
             Arc::new(StaticKeyStore::new(keys)),
         )
     })

@@ -15,7 +15,7 @@ use crate::api::router::Router;
 use crate::auth::Authenticator;
 use crate::auth::dev_issuer::{self, DevIssuer};
 use crate::auth::keys::{JwksKeyStore, JwksPolicy, KeyStore};
-use crate::auth::token::TokenValidator;
+use crate::auth::token::{TokenPolicy, TokenValidator};
 use crate::db::Db;
 use crate::settings::{Settings, Tenant};
 use crate::state::AppState;
@@ -102,7 +102,7 @@ impl Application {
             tenant = Some(TokenValidator::new(
                 issuer.clone(),
                 &settings.auth.audience,
-                &settings.auth,
+                TokenPolicy::tenant(&settings.auth),
                 keys,
             ));
         }
@@ -116,7 +116,7 @@ impl Application {
             others.push(TokenValidator::new(
                 dev.issuer().to_owned(),
                 &[dev.audience().to_owned()],
-                &settings.auth,
+                TokenPolicy::rs256(settings.auth.leeway_secs),
                 dev.key_store(),
             ));
             Some(Arc::new(dev))
@@ -126,7 +126,13 @@ impl Application {
         if tenant.is_none() && others.is_empty() {
             log::warn!("no Auth0 tenant configured (auth.domain): every token will be refused");
         }
-        let authenticator = Authenticator::new(&settings.auth, tenant, others, db.clone());
+        let authenticator = Authenticator::new(
+            &settings.auth.header_prefix,
+            settings.auth.username_handler.clone(),
+            tenant,
+            others,
+            db.clone(),
+        );
 
         let workers = settings.server.workers;
         let state = web::Data::new(AppState {

@@ -16,7 +16,6 @@ use crate::db::Db;
 use crate::db::models::User;
 use crate::error::{ApiError, AuthFailure};
 use crate::policy::UsernameHandler;
-use crate::settings::AuthSettings;
 use keys::KeyStoreStatus;
 use token::{Claims, TokenValidator, Unverified};
 
@@ -61,19 +60,21 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
-    /// `tenant`: the Auth0 tenant's validator; `others`: further issuers'.
+    /// `header_prefix`: `auth.header_prefix`; `tenant`: the Auth0 tenant's
+    /// validator; `others`: further issuers'.
     pub fn new(
-        auth: &AuthSettings,
+        header_prefix: &str,
+        username_handler: UsernameHandler,
         tenant: Option<TokenValidator>,
         others: Vec<TokenValidator>,
         db: Db,
     ) -> Self {
         let has_tenant = tenant.is_some();
         Authenticator {
-            header_prefix: auth.header_prefix.clone(),
+            header_prefix: header_prefix.to_owned(),
             validators: tenant.into_iter().chain(others).collect(),
             has_tenant,
-            username_handler: auth.username_handler.clone(),
+            username_handler,
             db,
         }
     }

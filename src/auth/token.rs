@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::keys::{KeyStore, Lookup};
 use crate::error::{ApiError, AuthFailure};
-use crate::settings::{AuthSettings, is_hmac};
+use crate::settings::{AuthSettings, Secret, is_hmac};
 
 pub type Claims = Map<String, Value>;
 
@@ -132,6 +132,37 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
     }
 }
 
+/// What a validator accepts beyond its issuer and audience: each trusted
+/// issuer gets its own (the development issuer signs RS256 and nothing else,
+/// whatever `auth.algorithms` and `auth.secret` allow the tenant).
+#[derive(Debug, Clone)]
+pub struct TokenPolicy {
+    pub algorithms: Vec<Algorithm>,
+    pub leeway_secs: u64,
+    /// The shared secret of HS* algorithms.
+    pub secret: Option<Secret>,
+}
+
+impl TokenPolicy {
+    /// The tenant's: `auth.algorithms`, `auth.leeway_secs`, `auth.secret`.
+    pub fn tenant(auth: &AuthSettings) -> Self {
+        TokenPolicy {
+            algorithms: auth.algorithms.clone(),
+            leeway_secs: auth.leeway_secs,
+            secret: auth.secret.clone(),
+        }
+    }
+
+    /// RS256 signatures only (the development issuer's), with `auth.leeway_secs`.
+    pub fn rs256(leeway_secs: u64) -> Self {
+        TokenPolicy {
+            algorithms: vec![Algorithm::RS256],
+            leeway_secs,
+            secret: None,
+        }
+    }
+}
+
 pub struct TokenValidator {
     issuer: String,
     /// One `Validation` per allowed algorithm, built once.
@@ -153,11 +184,11 @@ impl TokenValidator {
     pub fn new(
         issuer: String,
         audience: &[String],
-        auth: &AuthSettings,
+        policy: TokenPolicy,
         keys: Arc<dyn KeyStore>,
     ) -> Self {
         let mut validations = HashMap::new();
-        for &alg in &auth.algorithms {
+        for &alg in &policy.algorithms {
             let mut v = Validation::new(alg);
             // `exp` and `nbf` are checked by `check_times` (the library reads
             // them as unsigned integers only; RFC 7519 allows any number).
@@ -177,12 +208,12 @@ impl TokenValidator {
         TokenValidator {
             issuer,
             validations,
-            secret: auth
+            secret: policy
                 .secret
                 .as_ref()
                 .map(|s| DecodingKey::from_secret(s.expose().as_bytes())),
             keys,
-            leeway_secs: auth.leeway_secs,
+            leeway_secs: policy.leeway_secs,
         }
     }
 

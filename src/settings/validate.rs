@@ -276,10 +276,16 @@ pub(super) fn validate(
         if dev.key_path.trim().is_empty() {
             problem("auth.dev_issuer.key_path", "must not be empty".into());
         }
-        if dev.client_id.trim().is_empty() || dev.client_secret.is_empty() {
+        if dev.client_id.trim().is_empty() {
             problem(
                 "auth.dev_issuer.client_id",
-                "the development issuer needs a client id and a client secret".into(),
+                "the development issuer needs a client id".into(),
+            );
+        }
+        if dev.client_secret.is_empty() {
+            problem(
+                "auth.dev_issuer.client_secret",
+                "the development issuer needs a client secret".into(),
             );
         }
         if dev.token_lifetime_secs == 0 {

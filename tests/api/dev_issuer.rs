@@ -423,3 +423,37 @@ async fn the_printed_curl_line_lists_the_seeded_tasks() {
         "the development key under var/"
     );
 }
+
+/// Each issuer has its own algorithms: the tenant's HS256 and shared secret
+/// do not make the development issuer accept HMAC tokens.
+#[tokio::test]
+async fn the_development_issuer_takes_rs256_only_whatever_the_tenant_allows() {
+    let secret = "a-shared-secret-of-thirty-two-bytes!";
+    let app = spawn_app_with(&[
+        ("APP__AUTH__ALGORITHMS", "RS256,HS256"),
+        ("APP__AUTH__SECRET", secret),
+    ])
+    .await;
+    let tenant_hs256 = TokenSpec::default().hmac(secret.as_bytes()).sign();
+    assert_eq!(
+        send(app.with_token(Method::GET, "/api/task/", &tenant_hs256))
+            .await
+            .0,
+        200,
+        "the tenant's HS256 token"
+    );
+    let dev_iss = app
+        .dev_issuer
+        .as_ref()
+        .map(|d| d.issuer().to_owned())
+        .unwrap_or_default();
+    let forged = TokenSpec::default()
+        .claim("iss", json!(dev_iss))
+        .hmac(secret.as_bytes())
+        .sign();
+    let (status, _, body) = send(app.with_token(Method::GET, "/api/task/", &forged)).await;
+    assert_eq!(
+        (status, body),
+        (401, detail("Incorrect authentication credentials."))
+    );
+}
