@@ -191,7 +191,10 @@ fn bad_values_stop_start_up_naming_key_and_origin() {
         ),
         (vec![("APP_ENV", "staging")], &["APP_ENV", "staging"]),
         (
-            vec![("APP__AUTH__DEV_ISSUER__CLIENT_SECRET", "")],
+            vec![
+                ("APP__AUTH__DEV_ISSUER__ENABLED", "true"),
+                ("APP__AUTH__DEV_ISSUER__CLIENT_SECRET", ""),
+            ],
             &[
                 "auth.dev_issuer.client_secret (from environment variable APP__AUTH__DEV_ISSUER__CLIENT_SECRET)",
             ],
