@@ -374,12 +374,12 @@ fn production_refuses_the_dev_issuer() {
 async fn the_printed_curl_line_lists_the_seeded_tasks() {
     use std::io::{BufRead, BufReader};
     let cwd = tempfile::tempdir().unwrap();
-    let mut child = todoapi(&["serve"], &[("APP__SERVER__PORT", "0")])
-        .current_dir(cwd.path())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start todoapi");
+    let mut child = Running::spawn(
+        todoapi(&["serve"], &[("APP__SERVER__PORT", "0")])
+            .current_dir(cwd.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null()),
+    );
     let stdout = child.stdout.take().expect("stdout");
     let curl = tokio::task::spawn_blocking(move || {
         BufReader::new(stdout)

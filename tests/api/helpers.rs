@@ -521,6 +521,36 @@ pub fn todoapi(args: &[&str], vars: &[(&str, &str)]) -> std::process::Command {
     command
 }
 
+/// A started process (`todoapi serve`), killed and reaped when dropped, so
+/// that a failing test leaves no server behind.
+pub struct Running(std::process::Child);
+
+impl Running {
+    pub fn spawn(command: &mut std::process::Command) -> Running {
+        Running(command.spawn().expect("start todoapi"))
+    }
+}
+
+impl std::ops::Deref for Running {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `todoapi <args>` in the test profile on the database at `url`, run to its end.
 pub fn todoapi_on(url: &str, args: &[&str]) -> std::process::Output {
     todoapi(args, &[("APP_ENV", "test"), ("APP__DATABASE__URL", url)])

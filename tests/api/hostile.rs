@@ -428,11 +428,11 @@ async fn tokens_and_keys_never_reach_the_log() {
         ("APP__AUTH__DEV_ISSUER__KEY_PATH", key_var.as_str()),
         ("RUST_LOG", "debug"),
     ];
-    let mut child = todoapi(&["serve"], &vars)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start todoapi");
+    let mut child = Running::spawn(
+        todoapi(&["serve"], &vars)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped()),
+    );
     let mut stdout = child.stdout.take().expect("stdout");
     let mut first_line = Vec::new();
     let mut byte = [0u8; 1];

@@ -376,11 +376,11 @@ async fn skipped_keys_and_failed_refreshes_are_logged() {
         ("APP__AUTH__JWKS__REFRESH_SECS", "1"),
         ("APP__AUTH__JWKS__MIN_REFRESH_SECS", "1"),
     ];
-    let mut child = todoapi(&["serve"], &vars)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start todoapi");
+    let mut child = Running::spawn(
+        todoapi(&["serve"], &vars)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped()),
+    );
     let mut stdout = child.stdout.take().expect("stdout");
     let base = tokio::task::spawn_blocking(move || {
         let mut line = Vec::new();
