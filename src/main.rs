@@ -120,8 +120,9 @@ fn token(settings: &Settings, options: TokenOptions) -> Result<String, String> {
         );
     }
     let issuer = dev_issuer::issuer_url(settings, settings.server.port);
-    let dev = DevIssuer::load_or_create(&settings.auth.dev_issuer, issuer)?;
-    Ok(dev.mint(options)?.token)
+    let dev =
+        DevIssuer::load_or_create(&settings.auth.dev_issuer, issuer).map_err(|e| e.to_string())?;
+    Ok(dev.mint(options).map_err(|e| e.to_string())?.token)
 }
 
 /// What a developer needs once the server listens: where, a token, a first request.

@@ -6,6 +6,11 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// A name no class or handler has; says which names there are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UnknownName(String);
+
 /// DRF's message for a refused permission, unless a class has its own.
 pub const PERMISSION_DENIED: &str = "You do not have permission to perform this action.";
 
@@ -70,10 +75,10 @@ impl PermissionClass {
 }
 
 impl FromStr for PermissionClass {
-    type Err = String;
+    type Err = UnknownName;
 
     /// `IsAuthenticated`, or DRF's dotted `rest_framework.permissions.IsAuthenticated`.
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
         let name = s.trim();
         let short = name.strip_prefix(DRF_MODULE).unwrap_or(name);
         PERMISSION_CLASSES
@@ -81,10 +86,10 @@ impl FromStr for PermissionClass {
             .find(|(_, known, _)| *known == short)
             .map(|(class, _, _)| *class)
             .ok_or_else(|| {
-                format!(
+                UnknownName(format!(
                     "unknown permission class {name:?}; use one of {}",
                     PermissionClass::names().join(", ")
-                )
+                ))
             })
     }
 }
@@ -111,8 +116,8 @@ pub enum UsernameHandler {
 pub const AUTH0_USER: &str = "auth0user";
 
 impl FromStr for UsernameHandler {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
         match s.trim() {
             AUTH0_USER => Ok(UsernameHandler::Auth0User),
             "sub" => Ok(UsernameHandler::Sub),
@@ -120,9 +125,9 @@ impl FromStr for UsernameHandler {
                 Some(claim) if !claim.trim().is_empty() => {
                     Ok(UsernameHandler::Claim(claim.trim().to_owned()))
                 }
-                _ => Err(format!(
+                _ => Err(UnknownName(format!(
                     "unknown username handler {other:?}; use auth0user, sub or claim:<name>"
-                )),
+                ))),
             },
         }
     }
@@ -156,6 +161,7 @@ mod tests {
         let refused = "IsOwner"
             .parse::<PermissionClass>()
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(refused.contains("\"IsOwner\""), "{refused}");
         for name in PermissionClass::names() {

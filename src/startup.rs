@@ -34,7 +34,9 @@ pub enum StartError {
     #[error("migrations: {0}")]
     Migrations(crate::db::migrations::MigrationError),
     #[error("auth: {0}")]
-    Auth(String),
+    Keys(#[from] crate::auth::keys::KeyStoreError),
+    #[error("development issuer: {0}")]
+    DevIssuer(#[from] crate::auth::dev_issuer::DevIssuerError),
     #[error("invalid settings:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Settings(Vec<String>),
     #[error("cannot listen on {address}: {source}")]
@@ -83,14 +85,11 @@ impl Application {
         let mut background = Vec::new();
         let mut tenant = None;
         if let Some(Tenant { issuer, jwks_uri }) = &settings.auth.tenant {
-            let store = Arc::new(
-                JwksKeyStore::new(
-                    jwks_uri.clone(),
-                    settings.auth.algorithms.clone(),
-                    JwksPolicy::from_settings(&settings.auth.jwks),
-                )
-                .map_err(StartError::Auth)?,
-            );
+            let store = Arc::new(JwksKeyStore::new(
+                jwks_uri.clone(),
+                settings.auth.algorithms.clone(),
+                JwksPolicy::from_settings(&settings.auth.jwks),
+            )?);
             if settings.auth.audience.is_empty() {
                 log::warn!(
                     "auth.audience is empty: tokens of {issuer} are accepted whatever their aud"
@@ -111,8 +110,7 @@ impl Application {
             let dev = DevIssuer::load_or_create(
                 &settings.auth.dev_issuer,
                 dev_issuer::issuer_url(&settings, port),
-            )
-            .map_err(StartError::Auth)?;
+            )?;
             others.push(TokenValidator::new(
                 dev.issuer().to_owned(),
                 &[dev.audience().to_owned()],

@@ -138,7 +138,7 @@ async fn token(
             extra,
             ..TokenOptions::default()
         })
-        .map_err(ApiError::internal)?;
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(json!({

@@ -8,7 +8,7 @@
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aws_lc_rs::encoding::AsDer;
@@ -23,6 +23,26 @@ use super::keys::{KeySet, KeyStore, StaticKeyStore, VerifyingKey};
 use crate::settings::{DevIssuerSettings, Secret, Settings};
 
 const PEM_LABEL: &str = "PRIVATE KEY";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DevIssuerError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not a usable RSA key ({reason}); delete it to get a new key", path.display())]
+    BadKey { path: PathBuf, reason: String },
+    #[error("cannot generate an RSA key")]
+    Generate,
+    #[error("cannot sign a token: {0}")]
+    Sign(#[from] jsonwebtoken::errors::Error),
+}
 
 pub struct DevIssuer {
     issuer: String,
@@ -70,21 +90,22 @@ pub fn issuer_url(settings: &Settings, port: u16) -> String {
 
 impl DevIssuer {
     /// Loads the key from `key_path`, creating it on first run.
-    pub fn load_or_create(settings: &DevIssuerSettings, issuer: String) -> Result<Self, String> {
+    pub fn load_or_create(
+        settings: &DevIssuerSettings,
+        issuer: String,
+    ) -> Result<Self, DevIssuerError> {
         let (pair, pem) = load_or_create_key(&settings.key_path)?;
         let public = pair.public_key();
         let n = URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero());
         let e = URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero());
         let kid = thumbprint(&n, &e);
         let jwk = json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": n, "e": e});
-        let signing = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| {
-            format!(
-                "{}: not a usable RSA key ({e})",
-                settings.key_path.display()
-            )
-        })?;
-        let decoding = DecodingKey::from_rsa_components(&n, &e)
-            .map_err(|e| format!("development key: {e}"))?;
+        let bad_key = |e: jsonwebtoken::errors::Error| DevIssuerError::BadKey {
+            path: settings.key_path.clone(),
+            reason: e.to_string(),
+        };
+        let signing = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(bad_key)?;
+        let decoding = DecodingKey::from_rsa_components(&n, &e).map_err(bad_key)?;
         let verifying = Arc::new(StaticKeyStore::new(KeySet::new(vec![VerifyingKey {
             kid: Some(kid.clone()),
             alg: Some(Algorithm::RS256),
@@ -136,7 +157,7 @@ impl DevIssuer {
     }
 
     /// Signs an Auth0-shaped access token.
-    pub fn mint(&self, options: TokenOptions) -> Result<Minted, String> {
+    pub fn mint(&self, options: TokenOptions) -> Result<Minted, DevIssuerError> {
         let now = chrono::Utc::now().timestamp();
         let expires_in = options.expires_in.unwrap_or(self.lifetime_secs);
         let scope = options.scope.unwrap_or_else(|| self.scope.clone());
@@ -161,8 +182,7 @@ impl DevIssuer {
         claims.extend(options.extra);
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &self.signing)
-            .map_err(|e| format!("cannot sign: {e}"))?;
+        let token = jsonwebtoken::encode(&header, &claims, &self.signing)?;
         Ok(Minted {
             token,
             expires_in,
@@ -188,8 +208,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Reads the PKCS#8 PEM key at `path`, or generates one and writes it with
 /// mode 0600. Concurrent first runs agree on one key: each writes a private
 /// temporary file and links it into place only if no key is there yet.
-fn load_or_create_key(path: &Path) -> Result<(KeyPair, String), String> {
+fn load_or_create_key(path: &Path) -> Result<(KeyPair, String), DevIssuerError> {
     let shown = path.display();
+    let bad_key = |reason: String| DevIssuerError::BadKey {
+        path: path.to_owned(),
+        reason,
+    };
     match fs::read_to_string(path) {
         Ok(pem) => {
             if let Ok(meta) = fs::metadata(path)
@@ -197,22 +221,27 @@ fn load_or_create_key(path: &Path) -> Result<(KeyPair, String), String> {
             {
                 log::warn!("{shown}: the development key is readable by others; chmod 600 it");
             }
-            let pair = KeyPair::from_pkcs8(&pem_to_der(&pem).ok_or_else(|| {
-                format!("{shown}: not a PEM \"{PEM_LABEL}\"; delete it to get a new key")
-            })?)
-            .map_err(|e| format!("{shown}: not an RSA key ({e}); delete it to get a new key"))?;
+            let der =
+                pem_to_der(&pem).ok_or_else(|| bad_key(format!("not a PEM \"{PEM_LABEL}\"")))?;
+            let pair = KeyPair::from_pkcs8(&der).map_err(|e| bad_key(e.to_string()))?;
             return Ok((pair, pem));
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(format!("cannot read {shown}: {e}")),
+        Err(source) => {
+            return Err(DevIssuerError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        fs::create_dir_all(dir).map_err(|source| DevIssuerError::Write {
+            path: dir.to_owned(),
+            source,
+        })?;
     }
-    let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| "cannot generate an RSA key")?;
-    let der = pair
-        .as_der()
-        .map_err(|_| "cannot encode the RSA key".to_owned())?;
+    let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| DevIssuerError::Generate)?;
+    let der = pair.as_der().map_err(|_| DevIssuerError::Generate)?;
     let pem = der_to_pem(der.as_ref());
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let written = fs::OpenOptions::new()
@@ -224,9 +253,9 @@ fn load_or_create_key(path: &Path) -> Result<(KeyPair, String), String> {
             f.write_all(pem.as_bytes())?;
             f.sync_all()
         });
-    if let Err(e) = written {
+    if let Err(source) = written {
         let _ = fs::remove_file(&tmp);
-        return Err(format!("cannot write {}: {e}", tmp.display()));
+        return Err(DevIssuerError::Write { path: tmp, source });
     }
     let linked = fs::hard_link(&tmp, path);
     let _ = fs::remove_file(&tmp);
@@ -237,7 +266,10 @@ fn load_or_create_key(path: &Path) -> Result<(KeyPair, String), String> {
         }
         // Another process created it first: use theirs.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_or_create_key(path),
-        Err(e) => Err(format!("cannot write {shown}: {e}")),
+        Err(source) => Err(DevIssuerError::Write {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 

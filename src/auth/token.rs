@@ -14,7 +14,7 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
-use super::keys::{KeyStore, Lookup};
+use super::keys::{KeyStore, Lookup, VerifyingKey};
 use crate::error::{ApiError, AuthFailure};
 use crate::settings::{AuthSettings, Secret, is_hmac};
 
@@ -282,15 +282,8 @@ impl TokenValidator {
         Ok(Header { alg, kid })
     }
 
-    async fn find_key(
-        &self,
-        kid: Option<&str>,
-    ) -> Result<Arc<super::keys::VerifyingKey>, ApiError> {
-        if let Lookup::Found(key) = self.keys.lookup(kid) {
-            return Ok(key);
-        }
-        self.keys.refresh_after_miss().await;
-        match self.keys.lookup(kid) {
+    async fn find_key(&self, kid: Option<&str>) -> Result<Arc<VerifyingKey>, ApiError> {
+        match self.keys.key(kid).await {
             Lookup::Found(key) => Ok(key),
             Lookup::Missing => Err(AuthFailure::Decode.into()),
             Lookup::Unavailable => Err(ApiError::AuthUnavailable),

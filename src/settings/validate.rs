@@ -324,7 +324,7 @@ pub(super) fn validate(
     let username_handler = match raw.auth.username_handler.parse::<UsernameHandler>() {
         Ok(h) => h,
         Err(msg) => {
-            problem("auth.username_handler", msg);
+            problem("auth.username_handler", msg.to_string());
             UsernameHandler::Auth0User
         }
     };
@@ -337,7 +337,7 @@ pub(super) fn validate(
     {
         Ok(p) => p,
         Err(msg) => {
-            problem("rest_framework.default_permission", msg);
+            problem("rest_framework.default_permission", msg.to_string());
             PermissionClass::IsAuthenticated
         }
     };
@@ -352,7 +352,7 @@ pub(super) fn validate(
                 permission_keys.insert(name.clone(), format!("{key} (from {})", origin(&key)));
                 permissions.insert(name, p);
             }
-            Err(msg) => problem(&key, msg),
+            Err(msg) => problem(&key, msg.to_string()),
         }
     }
 

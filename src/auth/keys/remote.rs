@@ -1,152 +1,22 @@
-//! The key store: verification keys by `kid`, from the tenant's JWKS.
-//!
-//! Lookups read an immutable snapshot behind a read lock and never wait on a
-//! fetch. The JWKS is fetched in the background at start and on a timer; an
-//! unknown `kid` may trigger one refetch, at most once per cooldown, and
-//! concurrent misses share that one fetch. A failed refresh keeps the last
-//! keys until they are `max_stale_secs` old. A trait, so that the development
-//! issuer's fixed key serves through the same validator.
+//! The tenant's key set, fetched over HTTPS (plain HTTP only to loopback)
+//! from its JWKS URI and kept in memory: fetched in the background at start
+//! and on a timer (sooner when `Cache-Control: max-age` asks), refetched on
+//! an unknown `kid` at most once per cooldown, concurrent misses sharing one
+//! fetch. A failed refresh keeps the last keys until they are `max_stale_secs`
+//! old. Lookups read a snapshot behind a read lock and never wait on a fetch.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use jsonwebtoken::{Algorithm, DecodingKey};
-use serde::Deserialize;
+use jsonwebtoken::Algorithm;
 use url::Url;
 
-/// A key that can verify signatures, with what the JWKS said about it.
-pub struct VerifyingKey {
-    pub kid: Option<String>,
-    /// The JWK's `alg`, when published: the only algorithm this key verifies.
-    pub alg: Option<Algorithm>,
-    pub key: DecodingKey,
-}
+use super::{BoxFuture, KeySet, KeyState, KeyStore, KeyStoreStatus, Lookup};
 
-/// One published set of keys; replaced whole, never edited.
-#[derive(Default)]
-pub struct KeySet {
-    keys: Vec<Arc<VerifyingKey>>,
-}
-
-/// What a lookup found.
-pub enum Lookup {
-    Found(Arc<VerifyingKey>),
-    /// Keys are loaded, but none matches.
-    Missing,
-    /// No key set has been loaded yet, or it is older than `max_stale_secs`.
-    Unavailable,
-}
-
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Where verification keys come from.
-pub trait KeyStore: Send + Sync {
-    /// The key for a token's `kid` (a token without `kid` only when the set holds one key).
-    fn lookup(&self, kid: Option<&str>) -> Lookup;
-    /// Called after a miss: refetch if the policy allows; returns when any
-    /// fetch under way has finished.
-    fn refresh_after_miss(&self) -> BoxFuture<'_, ()>;
-    /// For `/api/ready/`.
-    fn status(&self) -> KeyStoreStatus;
-}
-
-impl KeySet {
-    pub fn new(keys: Vec<VerifyingKey>) -> Self {
-        KeySet {
-            keys: keys.into_iter().map(Arc::new).collect(),
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
-    pub fn find(&self, kid: Option<&str>) -> Option<Arc<VerifyingKey>> {
-        match kid {
-            Some(kid) => self
-                .keys
-                .iter()
-                .find(|k| k.kid.as_deref() == Some(kid))
-                .cloned(),
-            // Without a kid the choice would be a guess unless there is only one key.
-            None if self.keys.len() == 1 => self.keys.first().cloned(),
-            None => None,
-        }
-    }
-
-    /// Parses a JWKS document, keeping the RSA signing keys usable with `algorithms`.
-    /// Malformed entries are skipped with a warning; a document that is not a JWKS is an error.
-    pub fn from_jwks(body: &[u8], algorithms: &[Algorithm]) -> Result<KeySet, String> {
-        #[derive(Deserialize)]
-        struct Jwks {
-            keys: Vec<serde_json::Value>,
-        }
-        #[derive(Deserialize)]
-        struct Jwk {
-            kty: String,
-            #[serde(default, rename = "use")]
-            use_: Option<String>,
-            #[serde(default)]
-            alg: Option<String>,
-            #[serde(default)]
-            kid: Option<String>,
-            n: String,
-            e: String,
-        }
-        let jwks: Jwks =
-            serde_json::from_slice(body).map_err(|e| format!("not a JWKS document: {e}"))?;
-        let mut keys = Vec::new();
-        for entry in jwks.keys {
-            let kid_hint = entry
-                .get("kid")
-                .and_then(|k| k.as_str())
-                .unwrap_or("(no kid)")
-                .to_owned();
-            let jwk: Jwk = match serde_json::from_value(entry) {
-                Ok(jwk) => jwk,
-                Err(e) => {
-                    log::warn!("JWKS: skipping key {kid_hint}: {e}");
-                    continue;
-                }
-            };
-            if jwk.kty != "RSA" || jwk.use_.as_deref().is_some_and(|u| u != "sig") {
-                log::debug!(
-                    "JWKS: ignoring key {kid_hint} (kty {}, not an RSA signing key)",
-                    jwk.kty
-                );
-                continue;
-            }
-            let alg = match jwk.alg.as_deref() {
-                None => None,
-                Some(name) => match name.parse::<Algorithm>() {
-                    Ok(alg) if algorithms.contains(&alg) => Some(alg),
-                    _ => {
-                        log::debug!("JWKS: ignoring key {kid_hint} (alg {name} not allowed)");
-                        continue;
-                    }
-                },
-            };
-            match DecodingKey::from_rsa_components(&jwk.n, &jwk.e) {
-                Ok(key) => keys.push(VerifyingKey {
-                    kid: jwk.kid,
-                    alg,
-                    key,
-                }),
-                Err(e) => {
-                    log::warn!("JWKS: skipping key {kid_hint}: bad modulus or exponent ({e})")
-                }
-            }
-        }
-        Ok(KeySet::new(keys))
-    }
-}
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the JWKS client: {0}")]
+pub struct KeyStoreError(#[from] reqwest::Error);
 
 /// Fetch policy of the JWKS store (`auth.jwks`).
 #[derive(Debug, Clone)]
@@ -179,24 +49,6 @@ impl JwksPolicy {
     }
 }
 
-/// What a key store can say about itself (for `/api/ready/`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyStoreStatus {
-    pub state: KeyState,
-    pub keys: usize,
-    /// Since the last successful fetch; `None` for a fixed set.
-    pub age: Option<Duration>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyState {
-    Ready,
-    /// No key set fetched yet.
-    Loading,
-    /// Fetched keys older than `max_stale_secs`: no longer trusted.
-    Stale,
-}
-
 /// A fetched key set, when it was fetched, and the `max-age` it came with.
 struct Snapshot {
     keys: KeySet,
@@ -224,7 +76,11 @@ struct Fetched {
 }
 
 impl JwksKeyStore {
-    pub fn new(uri: Url, algorithms: Vec<Algorithm>, policy: JwksPolicy) -> Result<Self, String> {
+    pub fn new(
+        uri: Url,
+        algorithms: Vec<Algorithm>,
+        policy: JwksPolicy,
+    ) -> Result<Self, KeyStoreError> {
         let mut client = reqwest::Client::builder()
             .timeout(policy.timeout)
             .connect_timeout(policy.timeout)
@@ -235,9 +91,7 @@ impl JwksKeyStore {
         if uri.scheme() == "http" {
             client = client.no_proxy();
         }
-        let client = client
-            .build()
-            .map_err(|e| format!("cannot build the JWKS client: {e}"))?;
+        let client = client.build()?;
         Ok(JwksKeyStore {
             uri,
             client,
@@ -336,7 +190,7 @@ impl JwksKeyStore {
             body.extend_from_slice(&chunk);
         }
         Ok(Fetched {
-            keys: KeySet::from_jwks(&body, &self.algorithms)?,
+            keys: KeySet::from_jwks(&body, &self.algorithms).map_err(|e| e.to_string())?,
             max_age,
         })
     }
@@ -435,38 +289,6 @@ impl KeyStore for JwksKeyStore {
     }
 }
 
-/// A fixed set of keys (the development issuer's own key, unit tests).
-pub struct StaticKeyStore {
-    keys: KeySet,
-}
-
-impl StaticKeyStore {
-    pub fn new(keys: KeySet) -> Self {
-        StaticKeyStore { keys }
-    }
-}
-
-impl KeyStore for StaticKeyStore {
-    fn lookup(&self, kid: Option<&str>) -> Lookup {
-        match self.keys.find(kid) {
-            Some(key) => Lookup::Found(key),
-            None => Lookup::Missing,
-        }
-    }
-
-    fn refresh_after_miss(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async {})
-    }
-
-    fn status(&self) -> KeyStoreStatus {
-        KeyStoreStatus {
-            state: KeyState::Ready,
-            keys: self.keys.len(),
-            age: None,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,33 +306,5 @@ mod tests {
         assert_eq!(cache_max_age("no-store, max-age=60"), None);
         assert_eq!(cache_max_age("public"), None);
         assert_eq!(cache_max_age("max-age=soon"), None);
-    }
-
-    #[test]
-    fn jwks_keeps_usable_rsa_signing_keys_only() {
-        let n = "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw";
-        let rsa = |kid: &str, extra: serde_json::Value| {
-            let mut jwk = serde_json::json!({"kty": "RSA", "kid": kid, "n": n, "e": "AQAB"});
-            if let (Some(map), Some(more)) = (jwk.as_object_mut(), extra.as_object()) {
-                map.extend(more.clone());
-            }
-            jwk
-        };
-        let doc = serde_json::json!({"keys": [
-            rsa("plain", serde_json::json!({})),
-            rsa("sig", serde_json::json!({"use": "sig", "alg": "RS256"})),
-            rsa("enc", serde_json::json!({"use": "enc"})),
-            rsa("other-alg", serde_json::json!({"alg": "RS512"})),
-            {"kty": "EC", "kid": "ec", "crv": "P-256", "x": "a", "y": "b"},
-            {"kty": "RSA", "kid": "no-modulus", "e": "AQAB"},
-            {"kty": "RSA", "kid": "bad-base64", "n": "!!!", "e": "AQAB"},
-            "not an object"
-        ]});
-        let body = serde_json::to_vec(&doc).unwrap_or_default();
-        let set = KeySet::from_jwks(&body, &[Algorithm::RS256]).unwrap_or_default();
-        let kids: Vec<_> = set.keys.iter().filter_map(|k| k.kid.clone()).collect();
-        assert_eq!(kids, vec!["plain", "sig"]);
-        assert!(KeySet::from_jwks(b"<html>", &[Algorithm::RS256]).is_err());
-        assert!(KeySet::from_jwks(b"{\"keys\": 1}", &[Algorithm::RS256]).is_err());
     }
 }
