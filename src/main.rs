@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use todoapi::auth::dev_issuer::{self, DevIssuer, TokenOptions};
 use todoapi::db::Db;
 use todoapi::db::migrations::MigrationError;
-use todoapi::settings::{self, Settings};
+use todoapi::settings::{self, Settings, schema};
 use todoapi::startup::Application;
 
 #[derive(Parser)]
@@ -33,6 +33,12 @@ enum Command {
     },
     /// Print the effective settings (secrets redacted); exit non-zero when they are invalid.
     Check,
+    /// Print what the settings schema renders: `toml` (config/default.toml)
+    /// or `readme` (the README's table of settings).
+    Schema {
+        #[arg(value_parser = ["toml", "readme"])]
+        what: String,
+    },
     /// Print a token signed by the development issuer (auth.dev_issuer), which
     /// a running development server accepts.
     Token {
@@ -57,6 +63,18 @@ enum Command {
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
+    if let Some(Command::Schema { what }) = &cli.command {
+        // Needs no settings: it prints what they are made of.
+        let env: std::collections::HashMap<String, String> = std::env::vars().collect();
+        match what.as_str() {
+            "toml" => print!("{}", schema::default_toml()),
+            _ => print!(
+                "{}",
+                schema::readme_table(&schema::profile_defaults(&settings::config_dir(&env)))
+            ),
+        }
+        return ExitCode::SUCCESS;
+    }
     let settings = match settings::load_from_process_env() {
         Ok(settings) => settings,
         Err(e) => {
@@ -67,6 +85,7 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate { revert_all } => migrate(&settings, revert_all),
+        Command::Schema { .. } => ExitCode::SUCCESS,
         Command::Check => {
             print!("{}", settings.describe());
             let unknown = todoapi::api::router().unknown_routes(&settings.rest_framework);

@@ -5,16 +5,10 @@ use std::collections::HashMap;
 
 use config::{ConfigError, Source, Value, ValueKind};
 
+use super::schema;
+
 /// Prefix of the environment variables that override settings.
 const ENV_PREFIX: &str = "APP__";
-/// The seed's own variable names, accepted below `APP__…` in precedence.
-const ALIASES: &[(&str, &str)] = &[
-    ("AUTH0_DOMAIN", "auth.domain"),
-    ("API_IDENTIFIER", "auth.audience"),
-    ("DATABASE_URL", "database.url"),
-];
-/// Keys whose environment value is a comma-separated list.
-const LIST_KEYS: &[&str] = &["auth.audience", "auth.algorithms", "cors.allowed_origins"];
 
 /// The `APP__…` variables, or the seed's aliases.
 #[derive(Debug, Clone)]
@@ -36,11 +30,13 @@ impl EnvLayer {
     }
 
     pub(super) fn aliases(env: &HashMap<String, String>) -> Self {
-        let entries = ALIASES
+        // The original project's own names (schema: `alias`), below `APP__…`.
+        let entries = schema::SETTINGS
             .iter()
-            .filter_map(|(name, key)| {
-                let value = env.get(*name)?;
-                Some((key.to_string(), value.clone(), name.to_string()))
+            .filter_map(|s| {
+                let name = s.alias?;
+                let value = env.get(name)?;
+                Some((s.key.to_owned(), value.clone(), name.to_owned()))
             })
             .collect();
         EnvLayer { entries }
@@ -65,7 +61,9 @@ impl Source for EnvLayer {
         let mut map = config::Map::new();
         for (key, value, variable) in &self.entries {
             let origin = format!("environment variable {variable}");
-            let kind = if LIST_KEYS.contains(&key.as_str()) {
+            // A list's value is comma-separated.
+            let is_list = schema::find(key).is_some_and(|s| s.kind == schema::Kind::List);
+            let kind = if is_list {
                 ValueKind::Array(
                     value
                         .split(',')

@@ -11,6 +11,7 @@
 
 mod describe;
 mod layers;
+pub mod schema;
 mod validate;
 
 use std::collections::{BTreeMap, HashMap};
@@ -250,6 +251,8 @@ pub enum SettingsError {
 #[derive(Clone, Default)]
 pub struct Origins {
     layers: Arc<Vec<(String, Config)>>,
+    /// All layers merged: the effective values, as `todoapi check` shows them.
+    merged: Arc<Config>,
 }
 
 impl Origins {
@@ -348,10 +351,6 @@ pub fn load(dir: &Path, env: &HashMap<String, String>) -> Result<Settings, Setti
     let config = builder
         .build()
         .map_err(|e| SettingsError::Load(format!("cannot read settings: {e}")))?;
-    let raw: validate::Raw = config
-        .clone()
-        .try_deserialize()
-        .map_err(|e| SettingsError::Load(format!("invalid settings: {e}")))?;
 
     let mut layers: Vec<(String, Config)> = Vec::new();
     for layer in env_layers.iter().rev() {
@@ -371,6 +370,7 @@ pub fn load(dir: &Path, env: &HashMap<String, String>) -> Result<Settings, Setti
     }
     let origins = Origins {
         layers: Arc::new(layers),
+        merged: Arc::new(config.clone()),
     };
-    validate::validate(profile, raw, origins)
+    validate::validate(profile, &config, origins)
 }

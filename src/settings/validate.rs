@@ -1,163 +1,224 @@
-//! Every rule on a setting's value: the raw layers in, typed settings out,
-//! or every problem at once, each naming its key and where it came from.
+//! Every rule on a setting's value: the merged layers in, typed settings
+//! out, or every problem at once, each naming its key and where it came
+//! from. One function per section feeds one problem list; values are read
+//! by the kinds the schema declares (`schema.rs`), and a key the schema does
+//! not know is itself a problem, naming the nearest known key.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use config::{Config, Value, ValueKind};
 use jsonwebtoken::Algorithm;
-use serde::Deserialize;
 use url::Url;
 
+use super::schema::{self, Kind};
 use super::*;
 
 /// actix-web's own limit on a request head.
 const MAX_HEADER_BYTES_CEILING: usize = 128 * 1024;
 
-/// What the files and variables say, before validation.
-#[derive(Debug, Deserialize)]
-pub(super) struct Raw {
-    server: RawServer,
-    database: RawDatabase,
-    auth: RawAuth,
-    rest_framework: RawRestFramework,
-    cors: RawCors,
+/// Reads typed values out of the merged layers, collecting every problem.
+pub(super) struct Reader<'a> {
+    config: &'a Config,
+    origins: &'a Origins,
+    problems: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct RawServer {
-    host: String,
-    port: u16,
-    workers: usize,
-    max_body_bytes: usize,
-    max_header_bytes: usize,
-    trust_proxy_headers: bool,
-    time_zone: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawDatabase {
-    url: String,
-    pool_size: u32,
-    migrate_on_start: bool,
-    timeout_secs: u64,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawAuth {
-    #[serde(default)]
-    domain: String,
-    #[serde(default)]
-    audience: OneOrMany,
-    #[serde(default)]
-    issuer: String,
-    #[serde(default)]
-    jwks_uri: String,
-    algorithms: OneOrMany,
-    leeway_secs: u64,
-    header_prefix: String,
-    username_handler: String,
-    #[serde(default)]
-    secret: String,
-    jwks: JwksSettings,
-    dev_issuer: RawDevIssuer,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawDevIssuer {
-    enabled: bool,
-    key_path: String,
-    #[serde(default)]
-    issuer: String,
-    client_id: String,
-    client_secret: String,
-    scope: String,
-    token_lifetime_secs: u64,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawRestFramework {
-    default_permission: String,
-    #[serde(default)]
-    permissions: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawCors {
-    #[serde(default)]
-    allowed_origins: OneOrMany,
-}
-
-/// A string or a list of strings (`audience = "x"` or `audience = ["x", "y"]`).
-#[derive(Debug, Default, Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    #[default]
-    None,
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    fn into_vec(self) -> Vec<String> {
-        match self {
-            OneOrMany::None => Vec::new(),
-            OneOrMany::One(s) if s.trim().is_empty() => Vec::new(),
-            OneOrMany::One(s) => vec![s.trim().to_owned()],
-            OneOrMany::Many(v) => v
-                .into_iter()
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect(),
+impl<'a> Reader<'a> {
+    pub(super) fn new(config: &'a Config, origins: &'a Origins) -> Self {
+        Reader {
+            config,
+            origins,
+            problems: Vec::new(),
         }
+    }
+
+    fn problem(&mut self, key: &str, message: impl Into<String>) {
+        let origin = self.origins.of(key);
+        self.problems
+            .push(format!("{key} (from {origin}): {}", message.into()));
+    }
+
+    fn value(&mut self, key: &str, kind: Kind) -> Option<Value> {
+        debug_assert!(
+            schema::find(key).is_some_and(|s| s.kind == kind),
+            "{key} is not a {kind:?} in the schema"
+        );
+        match self.config.get::<Value>(key) {
+            Ok(value) => Some(value),
+            Err(_) => {
+                self.problem(key, "is missing (config/default.toml sets every key)");
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, key: &str) -> String {
+        match self.value(key, Kind::Text).map(Value::into_string) {
+            Some(Ok(text)) => text,
+            Some(Err(_)) => {
+                self.problem(key, "must be text");
+                String::new()
+            }
+            None => String::new(),
+        }
+    }
+
+    fn integer<T: TryFrom<i64> + Default>(&mut self, key: &str) -> T {
+        match self.value(key, Kind::Integer).map(Value::into_int) {
+            Some(Ok(n)) => match T::try_from(n) {
+                Ok(n) => n,
+                Err(_) => {
+                    self.problem(key, format!("{n} is out of range"));
+                    T::default()
+                }
+            },
+            Some(Err(_)) => {
+                self.problem(key, "must be a whole number");
+                T::default()
+            }
+            None => T::default(),
+        }
+    }
+
+    fn boolean(&mut self, key: &str) -> bool {
+        match self.value(key, Kind::Boolean).map(Value::into_bool) {
+            Some(Ok(b)) => b,
+            Some(Err(_)) => {
+                self.problem(key, "must be true or false");
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// A string or a list of strings; blanks dropped, each trimmed.
+    fn list(&mut self, key: &str) -> Vec<String> {
+        let Some(value) = self.value(key, Kind::List) else {
+            return Vec::new();
+        };
+        let items = match value.kind {
+            ValueKind::Array(items) => items,
+            ValueKind::Nil => Vec::new(),
+            _ => vec![value],
+        };
+        let mut out = Vec::new();
+        for item in items {
+            match item.into_string() {
+                Ok(s) if s.trim().is_empty() => {}
+                Ok(s) => out.push(s.trim().to_owned()),
+                Err(_) => self.problem(key, "must be text or a list of text"),
+            }
+        }
+        out
+    }
+
+    /// A table of text values.
+    fn map(&mut self, key: &str) -> BTreeMap<String, String> {
+        let Some(value) = self.value(key, Kind::Map) else {
+            return BTreeMap::new();
+        };
+        let mut out = BTreeMap::new();
+        match value.into_table() {
+            Ok(table) => {
+                for (name, value) in table {
+                    match value.into_string() {
+                        Ok(text) => {
+                            out.insert(name, text);
+                        }
+                        Err(_) => self.problem(&format!("{key}.{name}"), "must be text"),
+                    }
+                }
+            }
+            Err(_) => self.problem(key, "must be a table"),
+        }
+        out
     }
 }
 
-/// Turns the raw layer into typed settings, collecting every problem.
+/// Every key a layer sets that the schema does not know.
+pub(super) fn unknown_keys(origins: &Origins) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (origin, layer) in origins.layers.iter() {
+        let keys = layer
+            .clone()
+            .try_deserialize::<serde_json::Value>()
+            .map(|v| schema::keys_of(&v))
+            .unwrap_or_default();
+        for key in keys
+            .iter()
+            .filter(|k| !k.is_empty() && !schema::is_known(k))
+        {
+            let hint = schema::nearest(key)
+                .map(|k| format!("; did you mean {k}?"))
+                .unwrap_or_default();
+            problems.push(format!("{key} (from {origin}): unknown setting{hint}"));
+        }
+    }
+    problems
+}
+
+/// Turns the merged layers into typed settings, collecting every problem.
 pub(super) fn validate(
     profile: Profile,
-    raw: Raw,
+    config: &Config,
     origins: Origins,
 ) -> Result<Settings, SettingsError> {
-    let origin = |key: &str| origins.of(key);
-    let mut problems: Vec<String> = Vec::new();
-    let mut problem = |key: &str, msg: String| {
-        problems.push(format!("{key} (from {}): {msg}", origin(key)));
-    };
-    let production = profile == Profile::Production;
+    let mut problems = unknown_keys(&origins);
+    let mut r = Reader::new(config, &origins);
+    let server = server(&mut r);
+    let database = database(&mut r);
+    let auth = auth(&mut r, profile);
+    let rest_framework = rest_framework(&mut r);
+    let cors = cors(&mut r);
+    problems.extend(r.problems);
+    if !problems.is_empty() {
+        return Err(SettingsError::Invalid(problems));
+    }
+    Ok(Settings {
+        profile,
+        server,
+        database,
+        auth,
+        rest_framework,
+        cors,
+        origins,
+    })
+}
 
-    // server
-    if raw.server.host.trim().is_empty() {
-        problem("server.host", "must not be empty".into());
-    } else if raw.server.host.parse::<IpAddr>().is_err()
-        && !raw
-            .server
-            .host
+fn server(r: &mut Reader) -> ServerSettings {
+    let host = r.text("server.host");
+    if host.trim().is_empty() {
+        r.problem("server.host", "must not be empty");
+    } else if host.parse::<IpAddr>().is_err()
+        && !host
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
     {
-        problem(
+        r.problem(
             "server.host",
-            format!("{:?} is not an IP address or host name", raw.server.host),
+            format!("{host:?} is not an IP address or host name"),
         );
     }
-    if raw.server.max_body_bytes == 0 {
-        problem("server.max_body_bytes", "must be greater than 0".into());
+    let max_body_bytes: usize = r.integer("server.max_body_bytes");
+    if max_body_bytes == 0 {
+        r.problem("server.max_body_bytes", "must be greater than 0");
     }
     // actix-web refuses request heads over 128 KiB itself, with an empty 431.
-    if !(1024..=MAX_HEADER_BYTES_CEILING).contains(&raw.server.max_header_bytes) {
-        problem(
+    let max_header_bytes: usize = r.integer("server.max_header_bytes");
+    if !(1024..=MAX_HEADER_BYTES_CEILING).contains(&max_header_bytes) {
+        r.problem(
             "server.max_header_bytes",
             format!("must be between 1024 and {MAX_HEADER_BYTES_CEILING}"),
         );
     }
-
-    let time_zone_name = raw.server.time_zone.trim().to_owned();
+    let time_zone_name = r.text("server.time_zone").trim().to_owned();
     let time_zone = match jiff::tz::TimeZone::get(&time_zone_name) {
         Ok(tz) => tz,
         Err(_) => {
-            problem(
+            r.problem(
                 "server.time_zone",
                 format!(
                     "{time_zone_name:?} is not a time zone; use an IANA name such as \"UTC\" or \"Europe/Paris\""
@@ -166,246 +227,257 @@ pub(super) fn validate(
             jiff::tz::TimeZone::UTC
         }
     };
+    ServerSettings {
+        host,
+        port: r.integer("server.port"),
+        workers: r.integer("server.workers"),
+        max_body_bytes,
+        max_header_bytes,
+        trust_proxy_headers: r.boolean("server.trust_proxy_headers"),
+        time_zone,
+        time_zone_name,
+    }
+}
 
-    // database
-    let db_url = match DatabaseUrl::parse(&raw.database.url) {
+fn database(r: &mut Reader) -> DatabaseSettings {
+    let url = match DatabaseUrl::parse(&r.text("database.url")) {
         Ok(url) => url,
-        Err(msg) => {
-            problem("database.url", msg);
+        Err(e) => {
+            r.problem("database.url", e.to_string());
             DatabaseUrl::Sqlite(PathBuf::from("invalid"))
         }
     };
-    if raw.database.timeout_secs == 0 {
-        problem("database.timeout_secs", "must be greater than 0".into());
+    let timeout_secs: u64 = r.integer("database.timeout_secs");
+    if timeout_secs == 0 {
+        r.problem("database.timeout_secs", "must be greater than 0");
     }
+    DatabaseSettings {
+        url,
+        pool_size: r.integer("database.pool_size"),
+        migrate_on_start: r.boolean("database.migrate_on_start"),
+        timeout_secs,
+    }
+}
 
-    // auth
-    let domain = raw.auth.domain.trim().to_owned();
+fn auth(r: &mut Reader, profile: Profile) -> AuthSettings {
+    let production = profile == Profile::Production;
+    let domain = r.text("auth.domain").trim().to_owned();
     if !domain.is_empty()
         && (domain.contains('/') || domain.contains(':') || domain.contains(char::is_whitespace))
     {
-        problem(
+        r.problem(
             "auth.domain",
             format!("{domain:?} must be a bare host name such as \"example.auth0.com\", not a URL"),
         );
     }
-    let issuer = match (raw.auth.issuer.trim(), domain.is_empty()) {
-        ("", true) => None,
-        ("", false) => Some(format!("https://{domain}/")),
-        (iss, _) => Some(iss.to_owned()),
-    };
-    let jwks_uri = match (raw.auth.jwks_uri.trim(), domain.is_empty()) {
-        ("", true) => None,
-        ("", false) => Url::parse(&format!("https://{domain}/.well-known/jwks.json")).ok(),
-        (uri, _) => match parse_jwks_uri(uri) {
-            Ok(url) => Some(url),
-            Err(msg) => {
-                problem("auth.jwks_uri", msg);
-                None
-            }
-        },
-    };
-    if issuer.is_some() != (jwks_uri.is_some() || !raw.auth.jwks_uri.trim().is_empty()) {
-        problem(
-            "auth.issuer",
-            "auth.issuer and auth.jwks_uri go together: set auth.domain, or both".into(),
-        );
-    }
-    if production && issuer.is_none() {
-        problem(
-            "auth.domain",
-            "must be set in production (or auth.issuer and auth.jwks_uri)".into(),
-        );
-    }
-    // Both or neither: a half-configured tenant was reported above.
-    let tenant = match (issuer, jwks_uri) {
-        (Some(issuer), Some(jwks_uri)) => Some(Tenant { issuer, jwks_uri }),
-        _ => None,
-    };
-    let audience = raw.auth.audience.into_vec();
+    let tenant = tenant(r, &domain, production);
+    let audience = r.list("auth.audience");
     if production && audience.is_empty() {
-        problem(
+        r.problem(
             "auth.audience",
-            "must be set in production: without it any token of the tenant would be accepted"
-                .into(),
+            "must be set in production: without it any token of the tenant would be accepted",
         );
     }
-    let secret = Some(raw.auth.secret.clone())
+    let secret = Some(r.text("auth.secret"))
         .filter(|s| !s.is_empty())
         .map(Secret);
     let mut algorithms = Vec::new();
-    let alg_names = raw.auth.algorithms.into_vec();
+    let alg_names = r.list("auth.algorithms");
     if alg_names.is_empty() {
-        problem("auth.algorithms", "must name at least one algorithm".into());
+        r.problem("auth.algorithms", "must name at least one algorithm");
     }
     for name in alg_names {
         match parse_algorithm(&name) {
             Ok(alg) => {
                 if is_hmac(alg) && secret.is_none() {
-                    problem(
+                    r.problem(
                         "auth.algorithms",
                         format!("{name} needs a shared secret in auth.secret"),
                     );
                 }
                 algorithms.push(alg);
             }
-            Err(msg) => problem("auth.algorithms", msg),
+            Err(msg) => r.problem("auth.algorithms", msg),
         }
     }
-    if raw.auth.jwks.timeout_secs == 0 {
-        problem("auth.jwks.timeout_secs", "must be greater than 0".into());
+    let header_prefix = r.text("auth.header_prefix").trim().to_owned();
+    if header_prefix.is_empty() || header_prefix.contains(char::is_whitespace) {
+        r.problem("auth.header_prefix", "must be one word, such as \"Bearer\"");
     }
-    if raw.auth.jwks.refresh_secs == 0 {
-        problem("auth.jwks.refresh_secs", "must be greater than 0".into());
+    let username_handler = match r.text("auth.username_handler").parse::<UsernameHandler>() {
+        Ok(h) => h,
+        Err(e) => {
+            r.problem("auth.username_handler", e.to_string());
+            UsernameHandler::Auth0User
+        }
+    };
+    let dev_issuer = dev_issuer(r, production, &audience);
+    AuthSettings {
+        domain: Some(domain).filter(|d| !d.is_empty()),
+        audience,
+        tenant,
+        algorithms,
+        leeway_secs: r.integer("auth.leeway_secs"),
+        header_prefix,
+        username_handler,
+        secret,
+        jwks: jwks(r),
+        dev_issuer,
     }
-    if raw.auth.jwks.retry_max_secs == 0 {
-        problem("auth.jwks.retry_max_secs", "must be greater than 0".into());
-    }
-    if raw.auth.jwks.max_stale_secs == 0 {
-        problem("auth.jwks.max_stale_secs", "must be greater than 0".into());
-    }
-    let dev = raw.auth.dev_issuer;
-    if dev.enabled && production {
-        problem(
-            "auth.dev_issuer.enabled",
-            "must be false in production: the development issuer signs tokens for anyone who asks"
-                .into(),
+}
+
+/// `auth.issuer` and `auth.jwks_uri`, given or derived from the domain: both or neither.
+fn tenant(r: &mut Reader, domain: &str, production: bool) -> Option<Tenant> {
+    let given_issuer = r.text("auth.issuer");
+    let given_jwks_uri = r.text("auth.jwks_uri");
+    let issuer = match (given_issuer.trim(), domain.is_empty()) {
+        ("", true) => None,
+        ("", false) => Some(format!("https://{domain}/")),
+        (iss, _) => Some(iss.to_owned()),
+    };
+    let jwks_uri = match (given_jwks_uri.trim(), domain.is_empty()) {
+        ("", true) => None,
+        ("", false) => Url::parse(&format!("https://{domain}/.well-known/jwks.json")).ok(),
+        (uri, _) => match parse_jwks_uri(uri) {
+            Ok(url) => Some(url),
+            Err(msg) => {
+                r.problem("auth.jwks_uri", msg);
+                None
+            }
+        },
+    };
+    if issuer.is_some() != (jwks_uri.is_some() || !given_jwks_uri.trim().is_empty()) {
+        r.problem(
+            "auth.issuer",
+            "auth.issuer and auth.jwks_uri go together: set auth.domain, or both",
         );
     }
-    if dev.enabled {
-        if dev.key_path.trim().is_empty() {
-            problem("auth.dev_issuer.key_path", "must not be empty".into());
+    if production && issuer.is_none() {
+        r.problem(
+            "auth.domain",
+            "must be set in production (or auth.issuer and auth.jwks_uri)",
+        );
+    }
+    // Both or neither: a half-configured tenant was reported above.
+    match (issuer, jwks_uri) {
+        (Some(issuer), Some(jwks_uri)) => Some(Tenant { issuer, jwks_uri }),
+        _ => None,
+    }
+}
+
+fn jwks(r: &mut Reader) -> JwksSettings {
+    let positive = |r: &mut Reader, key: &str| -> u64 {
+        let n = r.integer(key);
+        if n == 0 {
+            r.problem(key, "must be greater than 0");
         }
-        if dev.client_id.trim().is_empty() {
-            problem(
+        n
+    };
+    JwksSettings {
+        refresh_secs: positive(r, "auth.jwks.refresh_secs"),
+        cooldown_secs: r.integer("auth.jwks.cooldown_secs"),
+        timeout_secs: positive(r, "auth.jwks.timeout_secs"),
+        retry_max_secs: positive(r, "auth.jwks.retry_max_secs"),
+        min_refresh_secs: r.integer("auth.jwks.min_refresh_secs"),
+        max_stale_secs: positive(r, "auth.jwks.max_stale_secs"),
+    }
+}
+
+fn dev_issuer(r: &mut Reader, production: bool, audience: &[String]) -> DevIssuerSettings {
+    let enabled = r.boolean("auth.dev_issuer.enabled");
+    let key_path = r.text("auth.dev_issuer.key_path");
+    let issuer = r.text("auth.dev_issuer.issuer");
+    let client_id = r.text("auth.dev_issuer.client_id");
+    let client_secret = r.text("auth.dev_issuer.client_secret");
+    let token_lifetime_secs: u64 = r.integer("auth.dev_issuer.token_lifetime_secs");
+    if enabled && production {
+        r.problem(
+            "auth.dev_issuer.enabled",
+            "must be false in production: the development issuer signs tokens for anyone who asks",
+        );
+    }
+    if enabled {
+        if key_path.trim().is_empty() {
+            r.problem("auth.dev_issuer.key_path", "must not be empty");
+        }
+        if client_id.trim().is_empty() {
+            r.problem(
                 "auth.dev_issuer.client_id",
-                "the development issuer needs a client id".into(),
+                "the development issuer needs a client id",
             );
         }
-        if dev.client_secret.is_empty() {
-            problem(
+        if client_secret.is_empty() {
+            r.problem(
                 "auth.dev_issuer.client_secret",
-                "the development issuer needs a client secret".into(),
+                "the development issuer needs a client secret",
             );
         }
-        if dev.token_lifetime_secs == 0 {
-            problem(
+        if token_lifetime_secs == 0 {
+            r.problem(
                 "auth.dev_issuer.token_lifetime_secs",
-                "must be greater than 0".into(),
+                "must be greater than 0",
             );
         }
-        if !dev.issuer.trim().is_empty() && Url::parse(dev.issuer.trim()).is_err() {
-            problem(
-                "auth.dev_issuer.issuer",
-                format!("{:?} is not a URL", dev.issuer),
-            );
+        if !issuer.trim().is_empty() && Url::parse(issuer.trim()).is_err() {
+            r.problem("auth.dev_issuer.issuer", format!("{issuer:?} is not a URL"));
         }
     }
-    let dev_issuer = DevIssuerSettings {
-        enabled: dev.enabled,
-        key_path: PathBuf::from(dev.key_path.trim()),
-        issuer: Some(dev.issuer.trim().to_owned()).filter(|s| !s.is_empty()),
+    DevIssuerSettings {
+        enabled,
+        key_path: PathBuf::from(key_path.trim()),
+        issuer: Some(issuer.trim().to_owned()).filter(|s| !s.is_empty()),
         audience: audience
             .first()
             .cloned()
             .unwrap_or_else(|| DEV_AUDIENCE.to_owned()),
-        client_id: dev.client_id.trim().to_owned(),
-        client_secret: Secret(dev.client_secret),
-        scope: dev.scope,
-        token_lifetime_secs: dev.token_lifetime_secs,
-    };
-    let header_prefix = raw.auth.header_prefix.trim().to_owned();
-    if header_prefix.is_empty() || header_prefix.contains(char::is_whitespace) {
-        problem(
-            "auth.header_prefix",
-            "must be one word, such as \"Bearer\"".into(),
-        );
+        client_id: client_id.trim().to_owned(),
+        client_secret: Secret(client_secret),
+        scope: r.text("auth.dev_issuer.scope"),
+        token_lifetime_secs,
     }
-    let username_handler = match raw.auth.username_handler.parse::<UsernameHandler>() {
-        Ok(h) => h,
-        Err(msg) => {
-            problem("auth.username_handler", msg.to_string());
-            UsernameHandler::Auth0User
-        }
-    };
+}
 
-    // rest_framework
-    let default_permission = match raw
-        .rest_framework
-        .default_permission
+fn rest_framework(r: &mut Reader) -> RestFrameworkSettings {
+    let default_permission = match r
+        .text("rest_framework.default_permission")
         .parse::<PermissionClass>()
     {
         Ok(p) => p,
-        Err(msg) => {
-            problem("rest_framework.default_permission", msg.to_string());
+        Err(e) => {
+            r.problem("rest_framework.default_permission", e.to_string());
             PermissionClass::IsAuthenticated
         }
     };
     let mut permissions = BTreeMap::new();
     let mut permission_keys = BTreeMap::new();
-    for (route, class) in raw.rest_framework.permissions {
+    for (route, class) in r.map("rest_framework.permissions") {
         // Environment variable names cannot hold '-': TASK_LIST means task-list.
         let name = route.to_lowercase().replace('_', "-");
         let key = format!("rest_framework.permissions.{route}");
         match class.parse::<PermissionClass>() {
             Ok(p) => {
-                permission_keys.insert(name.clone(), format!("{key} (from {})", origin(&key)));
+                permission_keys
+                    .insert(name.clone(), format!("{key} (from {})", r.origins.of(&key)));
                 permissions.insert(name, p);
             }
-            Err(msg) => problem(&key, msg.to_string()),
+            Err(e) => r.problem(&key, e.to_string()),
         }
     }
+    RestFrameworkSettings {
+        default_permission,
+        permissions,
+        permission_keys,
+    }
+}
 
-    // cors
-    let allowed_origins = raw.cors.allowed_origins.into_vec();
+fn cors(r: &mut Reader) -> CorsSettings {
+    let allowed_origins = r.list("cors.allowed_origins");
     for o in &allowed_origins {
         if let Err(msg) = check_origin(o) {
-            problem("cors.allowed_origins", msg);
+            r.problem("cors.allowed_origins", msg);
         }
     }
-
-    if !problems.is_empty() {
-        return Err(SettingsError::Invalid(problems));
-    }
-
-    Ok(Settings {
-        profile,
-        server: ServerSettings {
-            host: raw.server.host,
-            port: raw.server.port,
-            workers: raw.server.workers,
-            max_body_bytes: raw.server.max_body_bytes,
-            max_header_bytes: raw.server.max_header_bytes,
-            trust_proxy_headers: raw.server.trust_proxy_headers,
-            time_zone,
-            time_zone_name,
-        },
-        database: DatabaseSettings {
-            url: db_url,
-            pool_size: raw.database.pool_size,
-            migrate_on_start: raw.database.migrate_on_start,
-            timeout_secs: raw.database.timeout_secs,
-        },
-        auth: AuthSettings {
-            domain: Some(domain).filter(|d| !d.is_empty()),
-            audience,
-            tenant,
-            algorithms,
-            leeway_secs: raw.auth.leeway_secs,
-            header_prefix,
-            username_handler,
-            secret,
-            jwks: raw.auth.jwks,
-            dev_issuer,
-        },
-        rest_framework: RestFrameworkSettings {
-            default_permission,
-            permissions,
-            permission_keys,
-        },
-        cors: CorsSettings { allowed_origins },
-        origins,
-    })
+    CorsSettings { allowed_origins }
 }
 
 /// https anywhere; plain http only to loopback (tests and development).

@@ -336,3 +336,57 @@ fn serve_refuses_invalid_settings() {
         "{stderr}"
     );
 }
+
+/// `config/default.toml` and the README's table are the schema's rendering.
+#[test]
+fn default_toml_and_the_readme_table_come_from_the_schema() {
+    use todoapi::settings::schema;
+    let file = std::fs::read_to_string(config_dir().join("default.toml")).unwrap_or_default();
+    assert_eq!(
+        file,
+        schema::default_toml(),
+        "config/default.toml differs from the schema: `todoapi schema toml > config/default.toml`"
+    );
+    let readme = std::fs::read_to_string(config_dir().join("../README.md")).unwrap_or_default();
+    let table = schema::readme_table(&schema::profile_defaults(&config_dir()));
+    assert!(
+        readme.contains(&table),
+        "README's settings table differs from the schema; paste `todoapi schema readme`:\n{table}"
+    );
+}
+
+/// A key nobody declared (a typo, a setting of another version) stops
+/// start-up, naming it, where it came from and the key meant.
+#[test]
+fn unknown_keys_are_refused_with_the_nearest_known_one() {
+    let dir = config_with(&[(
+        "local.toml",
+        "[servre]\nport = 9000\n\n[database]\npool = 4\n",
+    )]);
+    let message = load_err(
+        dir.path(),
+        &[
+            ("APP__AUTH__AUDEINCE", "https://api"),
+            ("APP__NOTHING_LIKE_IT", "1"),
+        ],
+    );
+    for needle in [
+        "auth.audeince (from environment variable APP__AUTH__AUDEINCE): unknown setting; did you mean auth.audience?",
+        "nothing_like_it (from environment variable APP__NOTHING_LIKE_IT): unknown setting",
+        "servre.port (from ",
+        "did you mean server.port?",
+        "database.pool (from ",
+        "did you mean database.pool_size?",
+    ] {
+        assert!(message.contains(needle), "{message} lacks {needle:?}");
+    }
+    // Route names below rest_framework.permissions are the router's to judge.
+    let dir = config_with(&[]);
+    let env = env(&[("APP__REST_FRAMEWORK__PERMISSIONS__TASK_LIST", "AllowAny")]);
+    assert!(settings::load(dir.path(), &env).is_ok());
+    // check says the same.
+    let out = run(&["check"], &[("APP__SERVER__PROT", "1")]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("did you mean server.port?"), "{stderr}");
+}

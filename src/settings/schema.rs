@@ -1,0 +1,511 @@
+//! Every setting, declared once: its key, default, kind, the older variable
+//! that may set it, whether it is secret, and what it means. From this table
+//! come `config/default.toml` (a test keeps the file equal to
+//! [`default_toml`]), the keys that are known (any other is refused, naming
+//! the nearest known one), `todoapi check`'s rows and the README's table
+//! ([`readme_table`], also kept equal by a test). Regenerate both with
+//! `todoapi schema toml` and `todoapi schema readme`.
+
+use std::collections::BTreeSet;
+
+/// How a value is read (from the environment, lists are comma-separated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Integer,
+    Boolean,
+    /// A string or a list of strings.
+    List,
+    /// Any key below it (route names).
+    Map,
+}
+
+/// How `todoapi check` shows the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Plain,
+    /// Never shown.
+    Secret,
+    /// A URL whose password is never shown.
+    UrlPassword,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    pub key: &'static str,
+    /// As TOML writes it in `config/default.toml`.
+    pub default: &'static str,
+    pub kind: Kind,
+    pub shown: Shown,
+    /// The original project's variable for it, read below `APP__` ones.
+    pub alias: Option<&'static str>,
+    /// One line: default.toml's comment and the README's meaning.
+    pub help: &'static str,
+}
+
+const fn setting(
+    key: &'static str,
+    default: &'static str,
+    kind: Kind,
+    help: &'static str,
+) -> Setting {
+    Setting {
+        key,
+        default,
+        kind,
+        shown: Shown::Plain,
+        alias: None,
+        help,
+    }
+}
+
+const fn secret(key: &'static str, default: &'static str, help: &'static str) -> Setting {
+    Setting {
+        key,
+        default,
+        kind: Kind::Text,
+        shown: Shown::Secret,
+        alias: None,
+        help,
+    }
+}
+
+const fn aliased(mut s: Setting, alias: &'static str) -> Setting {
+    s.alias = Some(alias);
+    s
+}
+
+use Kind::{Boolean, Integer, List, Map, Text};
+
+/// Every setting, in the order of `config/default.toml`.
+pub const SETTINGS: &[Setting] = &[
+    setting("server.host", "\"127.0.0.1\"", Text, "address to listen on"),
+    setting("server.port", "8000", Integer, "port (0 = any free port)"),
+    setting(
+        "server.workers",
+        "0",
+        Integer,
+        "worker threads; 0 = one per CPU core",
+    ),
+    setting(
+        "server.max_body_bytes",
+        "65536",
+        Integer,
+        "larger request bodies get 413",
+    ),
+    setting(
+        "server.max_header_bytes",
+        "16384",
+        Integer,
+        "request line and headers; more gets 431 (1024 to 131072)",
+    ),
+    setting(
+        "server.trust_proxy_headers",
+        "false",
+        Boolean,
+        "build absolute URLs from X-Forwarded-Proto/-Host (only behind a proxy that sets them)",
+    ),
+    setting(
+        "server.time_zone",
+        "\"UTC\"",
+        Text,
+        "Django's TIME_ZONE: \"today\" for a new task's dates (an IANA name, e.g. Europe/Paris)",
+    ),
+    Setting {
+        shown: Shown::UrlPassword,
+        ..aliased(
+            setting(
+                "database.url",
+                "\"var/todoapi.sqlite3\"",
+                Text,
+                "a SQLite path (sqlite:// optional) or postgres://user:pass@host/db",
+            ),
+            "DATABASE_URL",
+        )
+    },
+    setting(
+        "database.pool_size",
+        "0",
+        Integer,
+        "connections; 0 = one per CPU core (at least 2)",
+    ),
+    setting(
+        "database.migrate_on_start",
+        "true",
+        Boolean,
+        "serve applies pending migrations first",
+    ),
+    setting(
+        "database.timeout_secs",
+        "5",
+        Integer,
+        "budget of a database call (a pooled connection and the query); then 503",
+    ),
+    aliased(
+        setting(
+            "auth.domain",
+            "\"\"",
+            Text,
+            "the Auth0 tenant, e.g. example.eu.auth0.com",
+        ),
+        "AUTH0_DOMAIN",
+    ),
+    aliased(
+        setting(
+            "auth.audience",
+            "[]",
+            List,
+            "the API identifier(s), a string or a list; required in production",
+        ),
+        "API_IDENTIFIER",
+    ),
+    setting(
+        "auth.issuer",
+        "\"\"",
+        Text,
+        "the exact iss accepted; default https://{domain}/",
+    ),
+    setting(
+        "auth.jwks_uri",
+        "\"\"",
+        Text,
+        "default https://{domain}/.well-known/jwks.json; https, plain http only to loopback",
+    ),
+    setting(
+        "auth.algorithms",
+        "[\"RS256\"]",
+        List,
+        "accepted alg: RS/PS 256/384/512, HS256/384/512 with auth.secret; none never",
+    ),
+    setting(
+        "auth.leeway_secs",
+        "0",
+        Integer,
+        "clock skew allowed on exp and nbf",
+    ),
+    setting(
+        "auth.header_prefix",
+        "\"Bearer\"",
+        Text,
+        "the Authorization scheme, matched case-insensitively",
+    ),
+    setting(
+        "auth.username_handler",
+        "\"auth0user\"",
+        Text,
+        "auth0user (every token is the user auth0user), sub (a user per subject), claim:<name>",
+    ),
+    secret(
+        "auth.secret",
+        "\"\"",
+        "shared secret, only for HS256/384/512",
+    ),
+    setting(
+        "auth.jwks.refresh_secs",
+        "600",
+        Integer,
+        "background refresh of the tenant's key set",
+    ),
+    setting(
+        "auth.jwks.cooldown_secs",
+        "30",
+        Integer,
+        "an unknown kid refetches at most once per this",
+    ),
+    setting("auth.jwks.timeout_secs", "5", Integer, "per fetch"),
+    setting(
+        "auth.jwks.retry_max_secs",
+        "30",
+        Integer,
+        "backoff ceiling while fetches fail",
+    ),
+    setting(
+        "auth.jwks.min_refresh_secs",
+        "60",
+        Integer,
+        "floor of an earlier refresh asked by Cache-Control: max-age",
+    ),
+    setting(
+        "auth.jwks.max_stale_secs",
+        "86400",
+        Integer,
+        "fetched keys stay trusted this long while refreshes fail; then 503",
+    ),
+    setting(
+        "auth.dev_issuer.enabled",
+        "false",
+        Boolean,
+        "the development issuer, a local stand-in for a tenant; refused in production",
+    ),
+    setting(
+        "auth.dev_issuer.key_path",
+        "\"var/dev_issuer_key.pem\"",
+        Text,
+        "its RSA-2048 key, created on first run (mode 0600)",
+    ),
+    setting(
+        "auth.dev_issuer.issuer",
+        "\"\"",
+        Text,
+        "its iss; default the server's own base URL",
+    ),
+    setting(
+        "auth.dev_issuer.client_id",
+        "\"todoapi-dev\"",
+        Text,
+        "for the client-credentials grant at /dev/oauth/token",
+    ),
+    secret(
+        "auth.dev_issuer.client_secret",
+        "\"todoapi-dev-secret\"",
+        "for the client-credentials grant at /dev/oauth/token",
+    ),
+    setting(
+        "auth.dev_issuer.scope",
+        "\"read:tasks write:tasks\"",
+        Text,
+        "scope of its tokens",
+    ),
+    setting(
+        "auth.dev_issuer.token_lifetime_secs",
+        "86400",
+        Integer,
+        "default lifetime of its tokens",
+    ),
+    setting(
+        "rest_framework.default_permission",
+        "\"IsAuthenticated\"",
+        Text,
+        "the permission class of routes that declare none",
+    ),
+    setting(
+        "rest_framework.permissions",
+        "{}",
+        Map,
+        "route name -> permission class; wins over code and default",
+    ),
+    setting(
+        "cors.allowed_origins",
+        "[]",
+        List,
+        "origins a browser may call from (* any); empty = none",
+    ),
+];
+
+pub fn find(key: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.key == key)
+}
+
+/// The environment variable that sets `key` (`APP__SECTION__KEY`).
+pub fn variable(key: &str) -> String {
+    format!("APP__{}", key.replace('.', "__").to_uppercase())
+}
+
+/// Whether a key is known: a setting, or any key below a map.
+pub fn is_known(key: &str) -> bool {
+    SETTINGS.iter().any(|s| match s.kind {
+        Kind::Map => key == s.key || key.starts_with(&format!("{}.", s.key)),
+        _ => key == s.key,
+    })
+}
+
+/// The known key nearest to an unknown one: one it begins (`database.pool`
+/// for `database.pool_size`), else the closest by edit distance, within reason.
+pub fn nearest(key: &str) -> Option<&'static str> {
+    if let Some(longer) = SETTINGS
+        .iter()
+        .filter(|s| key.contains('.') && s.key.starts_with(key))
+        .min_by_key(|s| s.key.len())
+    {
+        return Some(longer.key);
+    }
+    SETTINGS
+        .iter()
+        .map(|s| (edit_distance(key, s.key), s.key))
+        .filter(|(d, known)| *d <= known.len() / 3 + 1)
+        .min()
+        .map(|(_, known)| known)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// What `config/default.toml` says before its keys, and before some sections.
+const HEADER: &str = "\
+# todoapi settings: this project's settings.py. Layers, later wins:
+#   config/default.toml -> config/{APP_ENV}.toml -> config/local.toml (git-ignored)
+#   -> AUTH0_DOMAIN, API_IDENTIFIER, DATABASE_URL -> APP__SECTION__KEY variables.
+# `todoapi check` prints the effective values and where each came from. An
+# unknown key stops start-up. Generated from src/settings/schema.rs
+# (`todoapi schema toml`): change the schema, not this file.
+";
+
+fn section_note(section: &str) -> Option<&'static str> {
+    match section {
+        "auth.jwks" => Some("# The tenant's key set, cached in memory."),
+        "auth.dev_issuer" => Some(
+            "# A local stand-in for an Auth0 tenant, trusted beside the real one: it signs\n\
+             # tokens with its own key (`todoapi token`, POST /dev/oauth/token). Never in\n\
+             # production: the server refuses to start with APP_ENV=production and this on.",
+        ),
+        _ => None,
+    }
+}
+
+/// `config/default.toml`, rendered from [`SETTINGS`].
+pub fn default_toml() -> String {
+    let mut out = String::from(HEADER);
+    let mut section = "";
+    for s in SETTINGS {
+        let (sect, name) = match s.kind {
+            Kind::Map => (s.key, ""),
+            _ => s.key.rsplit_once('.').unwrap_or(("", s.key)),
+        };
+        if sect != section {
+            section = sect;
+            out.push('\n');
+            if let Some(note) = section_note(sect) {
+                out.push_str(note);
+                out.push('\n');
+            }
+            if s.kind == Kind::Map {
+                out.push_str(&format!("# {}\n", s.help));
+            }
+            out.push_str(&format!("[{sect}]\n"));
+        }
+        if s.kind != Kind::Map {
+            out.push_str(&format!("{name} = {}  # {}\n", s.default, s.help));
+        }
+    }
+    out
+}
+
+/// The README's table of settings: key, variables, default, meaning;
+/// `profile_defaults` adds what a profile file changes (`(key, profile, value)`).
+pub fn readme_table(profile_defaults: &[(String, String, String)]) -> String {
+    let mut out =
+        String::from("| key | environment variable | default | meaning |\n|---|---|---|---|\n");
+    for s in SETTINGS {
+        let mut variables = match s.kind {
+            Kind::Map => format!("`{}__<ROUTE>`", variable(s.key)),
+            _ => format!("`{}`", variable(s.key)),
+        };
+        if let Some(alias) = s.alias {
+            variables.push_str(&format!(", `{alias}`"));
+        }
+        let key = match s.kind {
+            Kind::Map => format!("`{}.<route>`", s.key),
+            _ => format!("`{}`", s.key),
+        };
+        let mut default = format!("`{}`", s.default);
+        let changes: Vec<String> = profile_defaults
+            .iter()
+            .filter(|(key, _, _)| key == s.key)
+            .map(|(_, profile, value)| format!("{profile}: `{value}`"))
+            .collect();
+        if !changes.is_empty() {
+            default.push_str(&format!(" ({})", changes.join("; ")));
+        }
+        out.push_str(&format!(
+            "| {key} | {variables} | {default} | {} |\n",
+            s.help.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+/// What the profile files in `dir` change: `(key, profile, value)`, for the README.
+pub fn profile_defaults(dir: &std::path::Path) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for profile in ["development", "production"] {
+        let path = dir.join(format!("{profile}.toml"));
+        let layer = config::Config::builder()
+            .add_source(
+                config::File::from(path)
+                    .format(config::FileFormat::Toml)
+                    .required(false),
+            )
+            .build()
+            .and_then(|c| c.try_deserialize::<serde_json::Value>());
+        let Ok(layer) = layer else { continue };
+        for key in keys_of(&layer) {
+            let pointer = format!("/{}", key.replace('.', "/"));
+            if let Some(value) = layer.pointer(&pointer) {
+                out.push((key, profile.to_owned(), value.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// The dotted keys of a nested TOML/JSON value (arrays and scalars are leaves).
+pub fn keys_of(value: &serde_json::Value) -> BTreeSet<String> {
+    fn walk(prefix: &str, value: &serde_json::Value, out: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) if !map.is_empty() || prefix.is_empty() => {
+                for (k, v) in map {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&key, v, out);
+                }
+            }
+            _ => {
+                out.insert(prefix.to_owned());
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk("", value, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_known_keys() {
+        assert_eq!(nearest("auth.audeince"), Some("auth.audience"));
+        assert_eq!(nearest("server.prot"), Some("server.port"));
+        assert_eq!(nearest("database.pool"), Some("database.pool_size"));
+        assert_eq!(nearest("something.else.entirely"), None);
+    }
+
+    #[test]
+    fn maps_take_any_key_below_them() {
+        assert!(is_known("rest_framework.permissions.task-list"));
+        assert!(is_known("server.port"));
+        assert!(!is_known("server.prot"));
+        assert!(!is_known("rest_framework.permissionsx"));
+    }
+
+    #[test]
+    fn keys_are_unique_and_defaults_parse_as_toml() {
+        let mut seen = BTreeSet::new();
+        for s in SETTINGS {
+            assert!(seen.insert(s.key), "{} twice", s.key);
+        }
+        let parsed = config::Config::builder()
+            .add_source(config::File::from_str(
+                &default_toml(),
+                config::FileFormat::Toml,
+            ))
+            .build();
+        assert!(parsed.is_ok(), "{:?}", parsed.err());
+    }
+}
