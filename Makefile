@@ -1,7 +1,7 @@
 # todoapi: `make run` serves on 127.0.0.1:8000 (SQLite under var/), `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-postgres test-postman fuzz token migrate check fmt lint build release
+.PHONY: run test test-sqlite test-postgres test-postman fuzz mutants token migrate check fmt lint build release
 
 run: ## the server, development profile, SQLite under var/
 	$(CARGO) run --bin todoapi -- serve
@@ -24,6 +24,15 @@ test-postman: ## the Postman collection with newman against a fresh server (need
 
 fuzz: ## the property tests over hostile input, long (make test runs them briefly)
 	PROPTEST_CASES=$${PROPTEST_CASES:-100000} $(CARGO) test --lib fuzz
+
+# Mutation testing of the rules a user would feel (authentication, permission
+# classes, field validation, database-error classification). Not part of
+# `make test`: it rebuilds and reruns the suite once per mutant (hours on 2
+# cores). Survivors that are equivalent are listed in .cargo/mutants.toml.
+MUTATED = -f 'src/auth/**' -f src/policy.rs -f src/api/fields.rs -f src/db/error.rs
+mutants: ## mutation testing (cargo-mutants) of auth, permissions, fields and database errors
+	@command -v cargo-mutants >/dev/null || $(CARGO) install cargo-mutants --locked
+	$(CARGO) mutants $(MUTATED) --profile mutants --timeout 180 --output target/mutants $(MUTANTS_ARGS)
 
 token: ## print a development token
 	@$(CARGO) run --quiet --bin todoapi -- token
