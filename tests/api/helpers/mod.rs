@@ -1,0 +1,20 @@
+//! Test fixtures, one file per concern: keys and tokens, a JWKS server the
+//! test controls, a database of the test's own, the application (a fresh
+//! server on port 0, the binary, the HTTP client), faults and dates.
+//!
+//! The backend: SQLite, unless `TEST_BACKEND=postgres`, then the database
+//! server at `TEST_POSTGRES_URL` (see the Makefile's `test` target).
+
+mod app;
+mod dates;
+mod db;
+mod faults;
+mod jwks;
+mod tokens;
+
+pub use app::*;
+pub use dates::*;
+pub use db::*;
+pub use faults::*;
+pub use jwks::*;
+pub use tokens::*;
