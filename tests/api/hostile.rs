@@ -502,3 +502,48 @@ async fn tokens_and_keys_never_reach_the_log() {
         "the key reached the output"
     );
 }
+
+/// A token of `size` bytes: an Auth0 access token with RBAC permissions,
+/// padded in its payload and header until it is exactly that long.
+fn token_of_size(size: usize) -> String {
+    let permissions: Vec<String> = (0..100)
+        .map(|i| format!("read:tasks:project-{i:03}"))
+        .collect();
+    let base = TokenSpec::default().claim("permissions", json!(permissions));
+    let sign = |pad: usize, header_pad: usize| {
+        base.clone()
+            .claim("https://todo.example/pad", json!("p".repeat(pad)))
+            .header("x5t#pad", json!("h".repeat(header_pad)))
+            .sign()
+    };
+    // Base64 takes 4 characters for 3 bytes: start a little short of the size.
+    let short = size.saturating_sub(sign(0, 0).len()) * 3 / 4;
+    for pad in short.saturating_sub(8)..short + 16 {
+        for header_pad in 0..4 {
+            let token = sign(pad, header_pad);
+            if token.len() == size {
+                return token;
+            }
+        }
+    }
+    panic!("no token of exactly {size} bytes")
+}
+
+/// Real access tokens with many permissions run to several KiB: up to 8 KiB
+/// they are read, one byte more is refused before any parsing.
+#[tokio::test]
+async fn tokens_up_to_8_kib_are_read_and_one_byte_more_is_not() {
+    // Made first: a request after a long pause could meet a closed keep-alive connection.
+    let (realistic, at_limit, over) = (
+        token_of_size(5 * 1024),
+        token_of_size(8 * 1024),
+        token_of_size(8 * 1024 + 1),
+    );
+    let app = spawn_app().await;
+    let (status, _, body) = send(app.with_token(Method::GET, "/api/task/", &realistic)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = send(app.with_token(Method::GET, "/api/task/", &at_limit)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = send(app.with_token(Method::GET, "/api/task/", &over)).await;
+    assert_eq!((status, body), (401, detail(DECODE)));
+}

@@ -431,3 +431,51 @@ async fn skipped_keys_and_failed_refreshes_are_logged() {
     let failures = log.matches("refresh from").count();
     assert!(failures >= 2, "a warning per failed refresh: {log}");
 }
+
+/// An Auth0 tenant's key set: two keys with their certificates, about
+/// 3.5 KiB; both keys verify.
+#[tokio::test]
+async fn an_auth0_shaped_key_set_is_read_whole() {
+    let jwks = JwksServer::start(&["k1", "k2"]).await;
+    let document = json!({ "keys": [key("k1").jwk(), key("k2").jwk()] }).to_string();
+    assert!(
+        (3_000..5_000).contains(&document.len()),
+        "{} bytes",
+        document.len()
+    );
+    let app = spawn_app_on(jwks, TestDb::new(), &[]).await;
+    for kid in ["k1", "k2"] {
+        let token = TokenSpec::default().kid(kid).sign();
+        assert_eq!(status_with(&app, &token).await, 200, "{kid}");
+    }
+}
+
+/// `{"keys": [...], "padding": "xx…"}` of exactly `size` bytes.
+fn key_set_of_size(kids: &[&'static str], size: usize) -> Vec<u8> {
+    let keys: Vec<serde_json::Value> = kids.iter().map(|k| key(k).jwk()).collect();
+    let bare = json!({ "keys": keys, "padding": "" }).to_string();
+    let padded = json!({ "keys": keys, "padding": "x".repeat(size - bare.len()) }).to_string();
+    assert_eq!(padded.len(), size);
+    padded.into_bytes()
+}
+
+/// A key set up to 1 MiB is read; one byte more is refused and the keys
+/// already held stay in use.
+#[tokio::test]
+async fn a_key_set_of_1_mib_is_read_and_one_byte_more_is_not() {
+    let limit = todoapi::auth::keys::MAX_JWKS_BYTES;
+    assert_eq!(limit, 1024 * 1024);
+    let app = spawn_app_with(&[("APP__AUTH__JWKS__COOLDOWN_SECS", "0")]).await;
+    assert_eq!(status_with(&app, &token()).await, 200);
+    app.jwks
+        .serve_raw(Some(key_set_of_size(&["k1", "k2"], limit)));
+    let k2 = TokenSpec::default().kid("k2").sign();
+    assert_eq!(status_with(&app, &k2).await, 200, "read at the limit");
+    app.jwks
+        .serve_raw(Some(key_set_of_size(&["k1", "k2", "k3"], limit + 1)));
+    let k3 = TokenSpec::default().kid("k3").sign();
+    let before = app.jwks.fetches();
+    assert_eq!(status_with(&app, &k3).await, 401, "refused one byte over");
+    assert_eq!(app.jwks.fetches(), before + 1);
+    assert_eq!(status_with(&app, &k2).await, 200, "the held keys stay");
+}

@@ -18,6 +18,10 @@ pub const AUDIENCE: &str = "https://todo-api.test.example";
 pub struct TestKey {
     pub kid: &'static str,
     pair: KeyPair,
+    /// Stands for the self-signed certificate Auth0 publishes in `x5c`: the
+    /// size of one (about 1 KiB of DER), random bytes, since this server
+    /// never reads it.
+    certificate: Vec<u8>,
 }
 
 static KEYS: OnceLock<Vec<TestKey>> = OnceLock::new();
@@ -27,9 +31,14 @@ pub fn key(kid: &str) -> &'static TestKey {
     let keys = KEYS.get_or_init(|| {
         ["k1", "k2", "k3"]
             .into_iter()
-            .map(|kid| TestKey {
-                kid,
-                pair: KeyPair::generate(KeySize::Rsa2048).expect("RSA key generation"),
+            .map(|kid| {
+                let mut certificate = vec![0u8; 1_050];
+                aws_lc_rs::rand::fill(&mut certificate).expect("random bytes");
+                TestKey {
+                    kid,
+                    pair: KeyPair::generate(KeySize::Rsa2048).expect("RSA key generation"),
+                    certificate,
+                }
             })
             .collect()
     });
@@ -39,15 +48,23 @@ pub fn key(kid: &str) -> &'static TestKey {
 }
 
 impl TestKey {
+    /// The key as an Auth0 tenant publishes it: `alg, kty, use, n, e, kid,
+    /// x5t, x5c`.
     pub fn jwk(&self) -> Value {
         let public = self.pair.public_key();
+        let thumbprint = aws_lc_rs::digest::digest(
+            &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            &self.certificate,
+        );
         json!({
+            "alg": "RS256",
             "kty": "RSA",
             "use": "sig",
-            "alg": "RS256",
-            "kid": self.kid,
             "n": URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
             "e": URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
+            "kid": self.kid,
+            "x5t": URL_SAFE_NO_PAD.encode(thumbprint.as_ref()),
+            "x5c": [STANDARD.encode(&self.certificate)],
         })
     }
 
