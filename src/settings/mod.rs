@@ -105,18 +105,18 @@ pub enum DatabaseUrl {
 }
 
 impl DatabaseUrl {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, DatabaseUrlError> {
         let raw = raw.trim();
         if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-            Url::parse(raw).map_err(|e| format!("not a valid PostgreSQL URL ({e})"))?;
+            Url::parse(raw).map_err(DatabaseUrlError::Postgres)?;
             return Ok(DatabaseUrl::Postgres(raw.to_owned()));
         }
         let path = raw.strip_prefix("sqlite://").unwrap_or(raw);
         if path.is_empty() {
-            return Err("is empty; give a SQLite file path or a postgres:// URL".into());
+            return Err(DatabaseUrlError::Empty);
         }
         if path.contains("://") {
-            return Err("has an unknown scheme; use a SQLite file path or postgres://".into());
+            return Err(DatabaseUrlError::Scheme);
         }
         Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
     }
@@ -134,6 +134,16 @@ impl DatabaseUrl {
             },
         }
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseUrlError {
+    #[error("is not a valid PostgreSQL URL ({0})")]
+    Postgres(url::ParseError),
+    #[error("is empty; give a SQLite file path or a postgres:// URL")]
+    Empty,
+    #[error("has an unknown scheme; use a SQLite file path or postgres://")]
+    Scheme,
 }
 
 impl fmt::Debug for DatabaseUrl {
