@@ -54,23 +54,25 @@ impl Permissions {
     /// DRF's `check_permissions`: the first class that refuses decides the
     /// answer, 401 for an anonymous request and 403 (with its message) otherwise.
     pub fn check(&self, method: &Method, principal: &Principal) -> Result<(), ApiError> {
-        match self.0.iter().find(|c| !c.has_permission(method, principal)) {
-            None => Ok(()),
-            Some(_) if !principal.is_authenticated() => Err(ApiError::NotAuthenticated),
-            Some(class) => Err(ApiError::PermissionDenied(class.message())),
-        }
+        let refusing = self.0.iter().find(|c| !c.has_permission(method, principal));
+        refusal(refusing.copied(), principal)
     }
 
     /// DRF's `check_object_permissions`, for the object a detail view fetched.
     pub fn check_object(&self, method: &Method, principal: &Principal) -> Result<(), ApiError> {
-        match self
+        let refusing = self
             .0
             .iter()
-            .find(|c| !c.has_object_permission(method, principal))
-        {
-            None => Ok(()),
-            Some(_) if !principal.is_authenticated() => Err(ApiError::NotAuthenticated),
-            Some(class) => Err(ApiError::PermissionDenied(class.message())),
-        }
+            .find(|c| !c.has_object_permission(method, principal));
+        refusal(refusing.copied(), principal)
+    }
+}
+
+/// DRF's `permission_denied`: not authenticated is 401, else 403 with the class's message.
+fn refusal(refusing: Option<PermissionClass>, principal: &Principal) -> Result<(), ApiError> {
+    match refusing {
+        None => Ok(()),
+        Some(_) if !principal.is_authenticated() => Err(ApiError::NotAuthenticated),
+        Some(class) => Err(ApiError::PermissionDenied(class.message())),
     }
 }
