@@ -63,6 +63,9 @@ pub enum ApiError {
     /// The refusing permission class's message.
     #[error("{0}")]
     PermissionDenied(&'static str),
+    /// A scope class refused: the token lacks this scope.
+    #[error("You do not have permission to perform this action.")]
+    InsufficientScope(String),
     #[error("Not found.")]
     NotFound,
     #[error("Method \"{0}\" not allowed.")]
@@ -147,7 +150,8 @@ impl ApiError {
     }
 
     /// The `WWW-Authenticate` value for a 401: `Bearer realm="api"`, plus the
-    /// RFC 6750 error code when credentials were presented.
+    /// RFC 6750 error code when credentials were presented; for a 403 of a
+    /// missing scope, `insufficient_scope` and the scope needed.
     fn challenge(&self) -> Option<String> {
         let error = match self {
             ApiError::NotAuthenticated
@@ -157,6 +161,12 @@ impl ApiError {
                 Some(BearerError::InvalidRequest)
             }
             ApiError::AuthenticationFailed(_) => Some(BearerError::InvalidToken),
+            ApiError::InsufficientScope(scope) => {
+                return Some(format!(
+                    "Bearer realm=\"{REALM}\", error=\"{}\", scope=\"{scope}\"",
+                    BearerError::InsufficientScope.as_str()
+                ));
+            }
             _ => return None,
         };
         // Written here rather than by actix-web-httpauth's `Bearer`, whose 0.8
@@ -174,7 +184,7 @@ impl ResponseError for ApiError {
             ApiError::NotAuthenticated | ApiError::AuthenticationFailed(_) => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::PermissionDenied(_) => StatusCode::FORBIDDEN,
+            ApiError::PermissionDenied(_) | ApiError::InsufficientScope(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

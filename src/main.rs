@@ -88,7 +88,8 @@ fn main() -> ExitCode {
         Command::Schema { .. } => ExitCode::SUCCESS,
         Command::Check => {
             print!("{}", settings.describe());
-            let unknown = todoapi::api::router().unknown_routes(&settings.rest_framework);
+            let unknown =
+                todoapi::api::router(&settings.tasks).unknown_routes(&settings.rest_framework);
             if unknown.is_empty() {
                 println!("# settings are valid");
                 ExitCode::SUCCESS

@@ -17,6 +17,7 @@ use crate::auth::dev_issuer::{self, DevIssuer};
 use crate::auth::keys::{JwksKeyStore, JwksPolicy, KeyStore};
 use crate::auth::token::{TokenPolicy, TokenValidator};
 use crate::db::Db;
+use crate::policy::Ownership;
 use crate::settings::{Settings, Tenant};
 use crate::state::AppState;
 
@@ -49,7 +50,8 @@ pub enum StartError {
 impl Application {
     /// The API's own routes ([`api::router`]); see [`Application::build_with`].
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
-        Application::build_with(settings, api::router()).await
+        let router = api::router(&settings.tasks);
+        Application::build_with(settings, router).await
     }
 
     /// Checks the settings against the routes, opens the database (migrating
@@ -66,6 +68,15 @@ impl Application {
             for line in migrated.lines() {
                 log::info!("migrations: {line}");
             }
+        }
+
+        if settings.tasks.ownership == Ownership::Creator && !db.task_table().has_creator() {
+            return Err(StartError::Settings(vec![format!(
+                "tasks.ownership (from {}): creator needs the tasks' created_by, which this \
+                 database lacks (one the original made at v1.11, or not migrated yet): migrate \
+                 the original to v1.14 (or run todoapi migrate), or keep ownership shared",
+                settings.origins.of("tasks.ownership")
+            )]));
         }
 
         // Bind first: the development issuer's URL is the server's own, port included.

@@ -22,13 +22,14 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
+use crate::settings::TasksSettings;
 use router::Router;
 
 /// Every route of the API.
-pub fn router() -> Router {
+pub fn router(tasks: &TasksSettings) -> Router {
     let mut router = Router::new();
     router
-        .register(tasks::viewset())
+        .register(tasks::viewset(tasks.ownership))
         .route(health::route())
         .route(ready::route());
     router

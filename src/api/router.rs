@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::view::{self, RequestContext};
 use super::{body, root};
-use crate::auth::permissions::Permissions;
+use crate::auth::permissions::{ObjectView, Permissions};
 use crate::error::ApiError;
 use crate::policy::PermissionClass;
 use crate::settings::RestFrameworkSettings;
@@ -64,10 +64,24 @@ where
     }
 }
 
-/// Whether the object a detail route names exists (OPTIONS describes PUT
-/// only for an object that does, as DRF's `get_object` decides).
-pub type ObjectExists = Arc<
-    dyn Fn(web::Data<AppState>, String) -> LocalBoxFuture<'static, Result<bool, ApiError>>
+/// What object-level permission classes see of a detail route's object.
+#[derive(Debug, Clone, Default)]
+pub struct Object {
+    pub created_by: Option<String>,
+}
+
+impl Object {
+    pub fn view(&self) -> ObjectView<'_> {
+        ObjectView {
+            created_by: self.created_by.as_deref(),
+        }
+    }
+}
+
+/// The object a detail route's id names, `None` when there is none (DRF's
+/// `get_object`; OPTIONS describes PUT only for an object one may PUT).
+pub type FetchObject = Arc<
+    dyn Fn(web::Data<AppState>, String) -> LocalBoxFuture<'static, Result<Option<Object>, ApiError>>
         + Send
         + Sync,
 >;
@@ -77,7 +91,7 @@ pub type ObjectExists = Arc<
 pub struct Metadata {
     method: Method,
     fields: fn() -> Value,
-    object: Option<ObjectExists>,
+    object: Option<FetchObject>,
 }
 
 /// A view's name and description, as DRF's OPTIONS shows them.
@@ -97,6 +111,9 @@ pub struct Route {
     pub actions: Vec<Action>,
     /// Declared in code (a view's `permission_classes`); `None` takes the default.
     pub permission_classes: Option<Vec<PermissionClass>>,
+    /// Added to whatever settings, code or the default give (a viewset's
+    /// own rule, such as ownership's `IsCreator`).
+    pub always: Vec<PermissionClass>,
     metadata: Option<Metadata>,
 }
 
@@ -109,6 +126,7 @@ impl Route {
             view,
             actions,
             permission_classes: None,
+            always: Vec::new(),
             metadata: None,
         }
     }
@@ -146,9 +164,11 @@ pub struct ViewSet {
     pub list_actions: Vec<Action>,
     pub detail_actions: Vec<Action>,
     pub permission_classes: Option<Vec<PermissionClass>>,
+    /// Classes the detail route has in addition, whatever settings say.
+    pub detail_always: Vec<PermissionClass>,
     /// The serializer's fields as `SimpleMetadata` describes them.
     pub fields: fn() -> Value,
-    pub exists: ObjectExists,
+    pub object: FetchObject,
 }
 
 /// What the view middleware and the handlers know of their route.
@@ -187,7 +207,7 @@ impl Router {
         let detail_metadata = writes(&viewset.detail_actions, Method::PUT).map(|method| Metadata {
             method,
             fields: viewset.fields,
-            object: Some(viewset.exists.clone()),
+            object: Some(viewset.object.clone()),
         });
         self.links.push((viewset.basename, list_pattern.clone()));
         self.routes.push(Route {
@@ -196,6 +216,7 @@ impl Router {
             view: viewset.list,
             actions: viewset.list_actions,
             permission_classes: viewset.permission_classes.clone(),
+            always: Vec::new(),
             metadata: list_metadata,
         });
         self.routes.push(Route {
@@ -204,6 +225,7 @@ impl Router {
             view: viewset.detail,
             actions: viewset.detail_actions,
             permission_classes: viewset.permission_classes,
+            always: viewset.detail_always,
             metadata: detail_metadata,
         });
         self
@@ -270,14 +292,16 @@ impl Router {
     }
 }
 
-/// The classes in force on a route: settings, then code, then the default.
+/// The classes in force on a route: settings, then code, then the default,
+/// and the route's own `always` classes.
 fn permissions_for(route: &Route, rf: &RestFrameworkSettings) -> Permissions {
-    let classes = rf
+    let mut classes = rf
         .permissions
         .get(&route.name)
-        .map(|class| vec![*class])
-        .or_else(|| route.permission_classes.clone())
-        .unwrap_or_else(|| vec![rf.default_permission]);
+        .or(route.permission_classes.as_ref())
+        .unwrap_or(&rf.default_permission_classes)
+        .clone();
+    classes.extend(route.always.iter().cloned());
     Permissions::new(classes)
 }
 
@@ -336,7 +360,7 @@ pub(crate) async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse,
 
 /// OPTIONS on any route: DRF's `SimpleMetadata`. A write method's fields are
 /// described only to whom may use it, and on a detail route only for an
-/// object that exists.
+/// object that exists and that they may use it on.
 async fn options(
     ctx: RequestContext,
     state: web::Data<AppState>,
@@ -354,9 +378,14 @@ async fn options(
     {
         let described = match &metadata.object {
             None => true,
-            Some(exists) => {
+            Some(fetch) => {
                 let id = req.match_info().get("id").unwrap_or_default().to_owned();
-                exists(state, id).await?
+                fetch(state, id).await?.is_some_and(|object| {
+                    route
+                        .permissions
+                        .check_object(&metadata.method, &ctx.principal, &object.view())
+                        .is_ok()
+                })
             }
         };
         if described && let Some(map) = body.as_object_mut() {

@@ -15,16 +15,17 @@ use serde_json::json;
 
 use super::body::{self, Data};
 use super::fields::{self, REQUIRED};
-use super::router::{ViewName, ViewSet, action};
+use super::router::{Object, ViewName, ViewSet, action};
 use super::view::RequestContext;
-use crate::auth::Principal;
 use crate::db::models::{NewTask, Task, TaskChanges};
 use crate::error::{ApiError, FieldErrors};
+use crate::policy::{Ownership, PERMISSION_DENIED, PermissionClass};
 use crate::state::AppState;
 
 /// The original's `TaskList` and `TaskDetail`, as one viewset (their
-/// docstrings are the descriptions OPTIONS shows).
-pub fn viewset() -> ViewSet {
+/// docstrings are the descriptions OPTIONS shows). With `creator` ownership
+/// the detail route has the original's v1.14 `IsCreator` too.
+pub fn viewset(ownership: Ownership) -> ViewSet {
     ViewSet {
         basename: "task",
         prefix: "task",
@@ -46,8 +47,12 @@ pub fn viewset() -> ViewSet {
             action(Method::DELETE, destroy),
         ],
         permission_classes: None,
+        detail_always: match ownership {
+            Ownership::Shared => Vec::new(),
+            Ownership::Creator => vec![PermissionClass::IsCreator],
+        },
         fields: field_metadata,
-        exists: Arc::new(|state, id| exists(state, id).boxed_local()),
+        object: Arc::new(|state, id| object(state, id).boxed_local()),
     }
 }
 
@@ -144,8 +149,26 @@ pub(crate) fn task_id(raw: &str) -> Result<i32, ApiError> {
     raw.parse::<i32>().map_err(|_| ApiError::NotFound)
 }
 
-async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let tasks = state.db.run(Task::list).await?;
+/// With `creator` ownership, whose tasks the caller sees and makes: the
+/// token's `sub` (a token without one owns nothing).
+fn owner(state: &AppState, ctx: &RequestContext) -> Option<Option<String>> {
+    match state.settings.tasks.ownership {
+        Ownership::Shared => None,
+        Ownership::Creator => Some(ctx.principal.subject().map(str::to_owned)),
+    }
+}
+
+async fn list(state: web::Data<AppState>, ctx: RequestContext) -> Result<HttpResponse, ApiError> {
+    let tasks = match owner(&state, &ctx) {
+        None => state.db.run(|conn| Task::list(conn, None)).await?,
+        Some(None) => Vec::new(),
+        Some(Some(sub)) => {
+            state
+                .db
+                .run(move |conn| Task::list(conn, Some(&sub)))
+                .await?
+        }
+    };
     let out: Vec<TaskOut> = tasks.into_iter().map(TaskOut::from).collect();
     Ok(HttpResponse::Ok().json(out))
 }
@@ -156,6 +179,9 @@ async fn create(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(None) = owner(&state, &ctx) {
+        return Err(ApiError::PermissionDenied(PERMISSION_DENIED));
+    }
     let data = body::parse(&req, payload, state.settings.server.max_body_bytes).await?;
     let changes = validate(&data, Mode::Create)?;
     let today = today(&state.settings.server.time_zone);
@@ -165,15 +191,8 @@ async fn create(
         created_on: changes.created_on.unwrap_or(today),
         due_date: changes.due_date.unwrap_or(today),
     };
-    // Kept where the table has the column (a database of the original at v1.14).
-    let created_by = match &ctx.principal {
-        Principal::User { claims, .. } => claims
-            .get("sub")
-            .and_then(|sub| sub.as_str())
-            .unwrap_or_default()
-            .to_owned(),
-        Principal::Anonymous => String::new(),
-    };
+    // The original's v1.14 `perform_create`: the creator is the token's `sub`.
+    let created_by = ctx.principal.subject().unwrap_or_default().to_owned();
     let table = state.db.task_table();
     let task = state
         .db
@@ -182,58 +201,73 @@ async fn create(
     Ok(HttpResponse::Created().json(TaskOut::from(task)))
 }
 
-async fn retrieve(
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let id = task_id(&id)?;
-    let task = state
+/// DRF's `get_object`: the task, 404 when there is none, then the route's
+/// object permissions (403), before anything else happens to it.
+async fn get_object(
+    state: &web::Data<AppState>,
+    ctx: &RequestContext,
+    method: &Method,
+    id: &str,
+) -> Result<Task, ApiError> {
+    let id = task_id(id)?;
+    let table = state.db.task_table();
+    let (task, created_by) = state
         .db
-        .run(move |conn| Task::get(conn, id))
+        .run(move |conn| Task::get_with_creator(conn, table, id))
         .await?
         .ok_or(ApiError::NotFound)?;
+    let object = Object { created_by };
+    ctx.route
+        .permissions
+        .check_object(method, &ctx.principal, &object.view())?;
+    Ok(task)
+}
+
+async fn retrieve(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let task = get_object(&state, &ctx, req.method(), &id).await?;
     Ok(HttpResponse::Ok().json(TaskOut::from(task)))
 }
 
 async fn update(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    save(state, req, &id, payload, Mode::Update).await
+    save(state, ctx, req, &id, payload, Mode::Update).await
 }
 
 async fn partial_update(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    save(state, req, &id, payload, Mode::Partial).await
+    save(state, ctx, req, &id, payload, Mode::Partial).await
 }
 
-/// PUT and PATCH: fields not given keep their values (DRF's `update` sets
-/// only validated fields), so a PUT without dates keeps them.
+/// PUT and PATCH: the object first (404, 403), then the body (400). Fields
+/// not given keep their values (DRF's `update` sets only validated fields),
+/// so a PUT without dates keeps them.
 async fn save(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     req: HttpRequest,
     id: &str,
     payload: web::Payload,
     mode: Mode,
 ) -> Result<HttpResponse, ApiError> {
-    let id = task_id(id)?;
-    let parsed = body::parse(&req, payload, state.settings.server.max_body_bytes)
-        .await
-        .and_then(|data| validate(&data, mode));
-    let changes = match parsed {
-        Ok(changes) => changes,
-        Err(e) => {
-            // DRF looks the object up before reading the body: a missing task is 404 first.
-            let exists = state.db.run(move |conn| Task::exists(conn, id)).await?;
-            return Err(if exists { e } else { ApiError::NotFound });
-        }
-    };
+    let task = get_object(&state, &ctx, req.method(), id).await?;
+    let data = body::parse(&req, payload, state.settings.server.max_body_bytes).await?;
+    let changes = validate(&data, mode)?;
+    let id = task.id;
     let task = state
         .db
         .run(move |conn| Task::update(conn, id, changes))
@@ -244,9 +278,11 @@ async fn save(
 
 async fn destroy(
     state: web::Data<AppState>,
+    ctx: RequestContext,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = task_id(&id)?;
+    let id = get_object(&state, &ctx, req.method(), &id).await?.id;
     let deleted = state.db.run(move |conn| Task::delete(conn, id)).await?;
     if deleted {
         Ok(HttpResponse::NoContent().finish())
@@ -255,12 +291,17 @@ async fn destroy(
     }
 }
 
-/// Whether the detail route's task exists (for OPTIONS).
-async fn exists(state: web::Data<AppState>, id: String) -> Result<bool, ApiError> {
-    match task_id(&id) {
-        Ok(id) => Ok(state.db.run(move |conn| Task::exists(conn, id)).await?),
-        Err(_) => Ok(false),
-    }
+/// The detail route's object, as object permissions see it (for OPTIONS).
+async fn object(state: web::Data<AppState>, id: String) -> Result<Option<Object>, ApiError> {
+    let Ok(id) = task_id(&id) else {
+        return Ok(None);
+    };
+    let table = state.db.task_table();
+    let found = state
+        .db
+        .run(move |conn| Task::get_with_creator(conn, table, id))
+        .await?;
+    Ok(found.map(|(_, created_by)| Object { created_by }))
 }
 
 /// The serializer's fields as DRF 3.9's `SimpleMetadata` describes them.

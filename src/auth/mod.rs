@@ -40,6 +40,34 @@ impl Principal {
             Principal::Anonymous => None,
         }
     }
+
+    /// The token's `sub`, when it has a non-empty one.
+    pub fn subject(&self) -> Option<&str> {
+        match self {
+            Principal::User { claims, .. } => claims
+                .get("sub")
+                .and_then(|sub| sub.as_str())
+                .filter(|sub| !sub.is_empty()),
+            Principal::Anonymous => None,
+        }
+    }
+
+    /// Whether the token grants `scope`: its space-separated `scope` claim,
+    /// or the `permissions` array of Auth0's RBAC, holds it.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        let Principal::User { claims, .. } = self else {
+            return false;
+        };
+        let in_scope = claims
+            .get("scope")
+            .and_then(|s| s.as_str())
+            .is_some_and(|s| s.split_ascii_whitespace().any(|s| s == scope));
+        let in_permissions = claims
+            .get("permissions")
+            .and_then(|p| p.as_array())
+            .is_some_and(|p| p.iter().any(|p| p.as_str() == Some(scope)));
+        in_scope || in_permissions
+    }
 }
 
 /// What `/api/ready/` reports of the keys.

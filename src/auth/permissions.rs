@@ -8,23 +8,42 @@ use super::Principal;
 use crate::error::ApiError;
 use crate::policy::PermissionClass;
 
+/// What object-level classes see of the object a detail view fetched.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ObjectView<'a> {
+    /// Who created it (the token's `sub`), where the table keeps that.
+    pub created_by: Option<&'a str>,
+}
+
 impl PermissionClass {
     /// DRF's `has_permission`: before the view runs.
-    pub fn has_permission(self, method: &Method, principal: &Principal) -> bool {
+    pub fn has_permission(&self, method: &Method, principal: &Principal) -> bool {
         match self {
-            PermissionClass::AllowAny => true,
+            PermissionClass::AllowAny | PermissionClass::IsCreator => true,
             PermissionClass::IsAuthenticated => principal.is_authenticated(),
             PermissionClass::IsAuthenticatedOrReadOnly => {
                 is_safe(method) || principal.is_authenticated()
             }
             PermissionClass::IsAdminUser => principal.user().is_some_and(|u| u.is_staff),
+            PermissionClass::HasScope(scope) => principal.has_scope(scope),
+            PermissionClass::ReadScope(scope) => !is_safe(method) || principal.has_scope(scope),
+            PermissionClass::WriteScope(scope) => is_safe(method) || principal.has_scope(scope),
         }
     }
 
     /// DRF's `has_object_permission`: on the object a detail view fetched.
-    /// None of today's classes looks at the object.
-    pub fn has_object_permission(self, _method: &Method, _principal: &Principal) -> bool {
-        true
+    pub fn has_object_permission(
+        &self,
+        _method: &Method,
+        principal: &Principal,
+        object: &ObjectView,
+    ) -> bool {
+        match self {
+            PermissionClass::IsCreator => principal
+                .subject()
+                .is_some_and(|sub| object.created_by == Some(sub)),
+            _ => true,
+        }
     }
 }
 
@@ -55,24 +74,33 @@ impl Permissions {
     /// answer, 401 for an anonymous request and 403 (with its message) otherwise.
     pub fn check(&self, method: &Method, principal: &Principal) -> Result<(), ApiError> {
         let refusing = self.0.iter().find(|c| !c.has_permission(method, principal));
-        refusal(refusing.copied(), principal)
+        refusal(refusing, principal)
     }
 
     /// DRF's `check_object_permissions`, for the object a detail view fetched.
-    pub fn check_object(&self, method: &Method, principal: &Principal) -> Result<(), ApiError> {
+    pub fn check_object(
+        &self,
+        method: &Method,
+        principal: &Principal,
+        object: &ObjectView,
+    ) -> Result<(), ApiError> {
         let refusing = self
             .0
             .iter()
-            .find(|c| !c.has_object_permission(method, principal));
-        refusal(refusing.copied(), principal)
+            .find(|c| !c.has_object_permission(method, principal, object));
+        refusal(refusing, principal)
     }
 }
 
-/// DRF's `permission_denied`: not authenticated is 401, else 403 with the class's message.
-fn refusal(refusing: Option<PermissionClass>, principal: &Principal) -> Result<(), ApiError> {
+/// DRF's `permission_denied`: not authenticated is 401, else 403 with the
+/// class's message; a missing scope also says which (RFC 6750 §3.1).
+fn refusal(refusing: Option<&PermissionClass>, principal: &Principal) -> Result<(), ApiError> {
     match refusing {
         None => Ok(()),
         Some(_) if !principal.is_authenticated() => Err(ApiError::NotAuthenticated),
-        Some(class) => Err(ApiError::PermissionDenied(class.message())),
+        Some(class) => Err(match class.scope() {
+            Some(scope) => ApiError::InsufficientScope(scope.to_owned()),
+            None => ApiError::PermissionDenied(class.message()),
+        }),
     }
 }

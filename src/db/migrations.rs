@@ -4,9 +4,11 @@
 //! `django_migrations` (app `todoapi`: `0001_initial` … `0003_auth0user`, and
 //! at v1.14 `0004_task_created_by`) and already has the tables that this
 //! project's migrations through [`DJANGO_TABLES`] make. Such a database is
-//! served as it is: those migrations of ours are recorded as applied without
-//! running, and the original's schema and rows are left alone, so the
-//! original keeps working on it. The one thing set right is a PostgreSQL id
+//! served as it is: our migrations of its tables, through
+//! [`TASK_CREATED_BY`], are recorded as applied without running, and the
+//! original's schema and rows are left alone, so the original keeps working
+//! on it. Whether its `task` has `created_by` is the original's own
+//! migration 0004's business; `TaskTable` looks at start-up. The one thing set right is a PostgreSQL id
 //! sequence behind its table's rows (the original's migration 0003 inserts
 //! user 1 without advancing it), which the original benefits from too.
 
@@ -27,15 +29,16 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migration
 
 /// Our migration after which the schema is the original's (v1.11).
 pub const DJANGO_TABLES: &str = "20261201000001";
+/// Ours that adds the original's v1.14 `created_by`.
+pub const TASK_CREATED_BY: &str = "20261202000001";
 
 /// The original's migrations (app `todoapi`) this server knows, each with the
-/// last migration of ours whose schema serves the same database. (v1.14's
-/// `created_by` is no migration of ours yet: `TaskTable` finds the column.)
+/// last migration of ours that concerns the same tables.
 const ORIGINAL_MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_initial", DJANGO_TABLES),
-    ("0002_dummy_tasks", DJANGO_TABLES),
-    ("0003_auth0user", DJANGO_TABLES),
-    ("0004_task_created_by", DJANGO_TABLES),
+    ("0001_initial", TASK_CREATED_BY),
+    ("0002_dummy_tasks", TASK_CREATED_BY),
+    ("0003_auth0user", TASK_CREATED_BY),
+    ("0004_task_created_by", TASK_CREATED_BY),
 ];
 
 pub type MigrationError = Box<dyn std::error::Error + Send + Sync>;
@@ -168,7 +171,7 @@ fn equivalent_version(names: &[String]) -> Result<&'static str, MigrationError> 
                 .into(),
         ));
     }
-    let mut through = DJANGO_TABLES;
+    let mut through = TASK_CREATED_BY;
     for name in names {
         let (_, ours) = ORIGINAL_MIGRATIONS
             .iter()
@@ -221,7 +224,7 @@ where
         .iter()
         .map(ToString::to_string)
         .collect();
-    if !applied.is_empty() && !applied.contains(through) {
+    if !applied.is_empty() && !applied.contains(DJANGO_TABLES) {
         // Our previous model's tables next to the original's: nothing to merge automatically.
         return Err(error(format!(
             "the database holds both the original's tables and this project's earlier ones \

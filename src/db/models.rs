@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use super::schema::{auth_user, task, task_v1_14};
+use super::schema::{auth_user, task};
 use super::{DbConnection, DbError};
 
 /// A row of Django's `auth_user`, as far as authentication reads it.
@@ -71,9 +71,9 @@ pub struct Task {
     pub due_date: NaiveDate,
 }
 
-/// Which shape the `task` table has: the original's v1.11 columns (this
-/// project's own migrations make that), or those of a database the original
-/// made at v1.14, whose `created_by` must be given on insert.
+/// Which shape the `task` table has: with the original's v1.14 `created_by`
+/// (this project's migrations make it so), or without it (a database the
+/// original made at v1.11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskTable {
     V1_11,
@@ -88,6 +88,10 @@ impl TaskTable {
             Err(_) => TaskTable::V1_11,
         }
     }
+
+    pub fn has_creator(self) -> bool {
+        self == TaskTable::V1_14
+    }
 }
 
 /// A validated new task, its dates already defaulted.
@@ -98,16 +102,6 @@ pub struct NewTask {
     pub content: String,
     pub created_on: NaiveDate,
     pub due_date: NaiveDate,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = task_v1_14)]
-struct NewTaskV1_14<'a> {
-    title: &'a str,
-    content: &'a str,
-    created_on: NaiveDate,
-    due_date: NaiveDate,
-    created_by: &'a str,
 }
 
 /// A validated update; `None` leaves the column as it is.
@@ -142,11 +136,16 @@ const TASK_COLUMNS: (
 );
 
 impl Task {
-    pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Task>> {
-        task::table
+    /// The tasks by id; with `created_by`, only that creator's.
+    pub fn list(conn: &mut DbConnection, created_by: Option<&str>) -> QueryResult<Vec<Task>> {
+        let mut query = task::table
             .order(task::id)
             .select(Task::as_select())
-            .load(conn)
+            .into_boxed();
+        if let Some(creator) = created_by {
+            query = query.filter(task::created_by.eq(creator.to_owned()));
+        }
+        query.load(conn)
     }
 
     pub fn get(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Task>> {
@@ -155,6 +154,23 @@ impl Task {
             .select(Task::as_select())
             .first(conn)
             .optional()
+    }
+
+    /// The task and its creator (`None` where the table does not keep it).
+    pub fn get_with_creator(
+        conn: &mut DbConnection,
+        table: TaskTable,
+        id: i32,
+    ) -> QueryResult<Option<(Task, Option<String>)>> {
+        if !table.has_creator() {
+            return Ok(Task::get(conn, id)?.map(|t| (t, None)));
+        }
+        task::table
+            .find(id)
+            .select((Task::as_select(), task::created_by))
+            .first::<(Task, String)>(conn)
+            .optional()
+            .map(|found| found.map(|(t, by)| (t, Some(by))))
     }
 
     pub fn exists(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
@@ -169,27 +185,16 @@ impl Task {
         new: &NewTask,
         created_by: &str,
     ) -> QueryResult<Task> {
-        match table {
-            TaskTable::V1_11 => diesel::insert_into(task::table)
+        if table.has_creator() {
+            diesel::insert_into(task::table)
+                .values((new, task::created_by.eq(created_by)))
+                .returning(TASK_COLUMNS)
+                .get_result(conn)
+        } else {
+            diesel::insert_into(task::table)
                 .values(new)
                 .returning(TASK_COLUMNS)
-                .get_result(conn),
-            TaskTable::V1_14 => diesel::insert_into(task_v1_14::table)
-                .values(NewTaskV1_14 {
-                    title: &new.title,
-                    content: &new.content,
-                    created_on: new.created_on,
-                    due_date: new.due_date,
-                    created_by,
-                })
-                .returning((
-                    task_v1_14::id,
-                    task_v1_14::title,
-                    task_v1_14::content,
-                    task_v1_14::created_on,
-                    task_v1_14::due_date,
-                ))
-                .get_result(conn),
+                .get_result(conn)
         }
     }
 

@@ -12,20 +12,10 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// `created_by` is the original's v1.14 column: ours have it, a database
+    /// the original made at v1.11 does not, so queries name it only where
+    /// `TaskTable` says it is there.
     task (id) {
-        id -> Integer,
-        title -> Text,
-        content -> Text,
-        created_on -> Date,
-        due_date -> Date,
-    }
-}
-
-diesel::table! {
-    /// The same table in a database made by the original at v1.14, which
-    /// added `created_by` (NOT NULL, no default): only inserts use this.
-    #[sql_name = "task"]
-    task_v1_14 (id) {
         id -> Integer,
         title -> Text,
         content -> Text,

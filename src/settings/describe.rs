@@ -44,7 +44,10 @@ impl Settings {
                     .rest_framework
                     .permissions
                     .iter()
-                    .map(|(route, class)| format!("{route} = {}", class.name()))
+                    .map(|(route, classes)| {
+                        let names: Vec<String> = classes.iter().map(ToString::to_string).collect();
+                        format!("{route} = {:?}", names.join(","))
+                    })
                     .collect();
                 (format!("{{{}}}", pairs.join(", ")), origin)
             }

@@ -25,7 +25,7 @@ use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use url::Url;
 
-use crate::policy::{PermissionClass, UsernameHandler};
+use crate::policy::{Ownership, PermissionClass, UsernameHandler};
 use layers::EnvLayer;
 pub use validate::is_hmac;
 
@@ -67,6 +67,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub rest_framework: RestFrameworkSettings,
+    pub tasks: TasksSettings,
     pub cors: CorsSettings,
     /// Where each effective value came from (`todoapi check` prints it).
     pub origins: Origins,
@@ -233,12 +234,18 @@ impl fmt::Debug for Secret {
 
 #[derive(Debug, Clone)]
 pub struct RestFrameworkSettings {
-    pub default_permission: PermissionClass,
-    /// Route name → permission class; wins over what the route declares in
+    /// For routes that declare no classes in code.
+    pub default_permission_classes: Vec<PermissionClass>,
+    /// Route name → permission classes; wins over what the route declares in
     /// code. The names are checked against the router's at start-up.
-    pub permissions: BTreeMap<String, PermissionClass>,
+    pub permissions: BTreeMap<String, Vec<PermissionClass>>,
     /// Route name → the setting that named it and where it came from, for that check.
     pub permission_keys: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TasksSettings {
+    pub ownership: Ownership,
 }
 
 #[derive(Debug, Clone)]

@@ -273,16 +273,28 @@ pub const SETTINGS: &[Setting] = &[
         "default lifetime of its tokens",
     ),
     setting(
+        "rest_framework.default_permission_classes",
+        "[\"IsAuthenticated\"]",
+        List,
+        "DRF's DEFAULT_PERMISSION_CLASSES: the classes of routes that declare none, all must pass",
+    ),
+    setting(
         "rest_framework.default_permission",
-        "\"IsAuthenticated\"",
+        "\"\"",
         Text,
-        "the permission class of routes that declare none",
+        "one class, the older form: when set, it replaces default_permission_classes",
     ),
     setting(
         "rest_framework.permissions",
         "{}",
         Map,
-        "route name -> permission class; wins over code and default",
+        "route name -> classes (a list, or a comma-separated string); wins over code and default",
+    ),
+    setting(
+        "tasks.ownership",
+        "\"shared\"",
+        Text,
+        "shared (everyone sees every task, the original at v1.11) or creator (each sees their own, v1.14)",
     ),
     setting(
         "cors.allowed_origins",

@@ -124,11 +124,22 @@ impl<'a> Reader<'a> {
         match value.into_table() {
             Ok(table) => {
                 for (name, value) in table {
-                    match value.into_string() {
+                    // A list of text is its items, comma-separated.
+                    let text = match value.kind {
+                        ValueKind::Array(items) => items
+                            .into_iter()
+                            .map(Value::into_string)
+                            .collect::<Result<Vec<_>, _>>()
+                            .map(|items| items.join(",")),
+                        _ => value.into_string(),
+                    };
+                    match text {
                         Ok(text) => {
                             out.insert(name, text);
                         }
-                        Err(_) => self.problem(&format!("{key}.{name}"), "must be text"),
+                        Err(_) => {
+                            self.problem(&format!("{key}.{name}"), "must be text or a list of text")
+                        }
                     }
                 }
             }
@@ -172,6 +183,7 @@ pub(super) fn validate(
     let database = database(&mut r);
     let auth = auth(&mut r, profile);
     let rest_framework = rest_framework(&mut r);
+    let tasks = tasks(&mut r);
     let cors = cors(&mut r);
     problems.extend(r.problems);
     if !problems.is_empty() {
@@ -183,6 +195,7 @@ pub(super) fn validate(
         database,
         auth,
         rest_framework,
+        tasks,
         cors,
         origins,
     })
@@ -438,36 +451,49 @@ fn dev_issuer(r: &mut Reader, production: bool, audience: &[String]) -> DevIssue
 }
 
 fn rest_framework(r: &mut Reader) -> RestFrameworkSettings {
-    let default_permission = match r
-        .text("rest_framework.default_permission")
-        .parse::<PermissionClass>()
-    {
-        Ok(p) => p,
-        Err(e) => {
-            r.problem("rest_framework.default_permission", e.to_string());
-            PermissionClass::IsAuthenticated
+    let classes = |r: &mut Reader, key: &str, text: &str| -> Vec<PermissionClass> {
+        match PermissionClass::parse_list(text) {
+            Ok(classes) => classes,
+            Err(e) => {
+                r.problem(key, e.to_string());
+                vec![PermissionClass::IsAuthenticated]
+            }
         }
+    };
+    let single = r.text("rest_framework.default_permission");
+    let default_permission_classes = if single.trim().is_empty() {
+        let list = r
+            .list("rest_framework.default_permission_classes")
+            .join(",");
+        classes(r, "rest_framework.default_permission_classes", &list)
+    } else {
+        classes(r, "rest_framework.default_permission", &single)
     };
     let mut permissions = BTreeMap::new();
     let mut permission_keys = BTreeMap::new();
-    for (route, class) in r.map("rest_framework.permissions") {
+    for (route, text) in r.map("rest_framework.permissions") {
         // Environment variable names cannot hold '-': TASK_LIST means task-list.
         let name = route.to_lowercase().replace('_', "-");
         let key = format!("rest_framework.permissions.{route}");
-        match class.parse::<PermissionClass>() {
-            Ok(p) => {
-                permission_keys
-                    .insert(name.clone(), format!("{key} (from {})", r.origins.of(&key)));
-                permissions.insert(name, p);
-            }
-            Err(e) => r.problem(&key, e.to_string()),
-        }
+        permission_keys.insert(name.clone(), format!("{key} (from {})", r.origins.of(&key)));
+        permissions.insert(name, classes(r, &key, &text));
     }
     RestFrameworkSettings {
-        default_permission,
+        default_permission_classes,
         permissions,
         permission_keys,
     }
+}
+
+fn tasks(r: &mut Reader) -> TasksSettings {
+    let ownership = match r.text("tasks.ownership").parse::<Ownership>() {
+        Ok(o) => o,
+        Err(e) => {
+            r.problem("tasks.ownership", e.to_string());
+            Ownership::Shared
+        }
+    };
+    TasksSettings { ownership }
 }
 
 fn cors(r: &mut Reader) -> CorsSettings {

@@ -13,6 +13,7 @@ use todoapi::db::migrations::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 use crate::helpers::*;
 
 const NEW_MODEL: &str = "20261201000001";
+const CREATED_BY: &str = "20261202000001";
 
 #[derive(QueryableByName, Debug, PartialEq)]
 struct UserRow {
@@ -48,6 +49,21 @@ fn old_tasks(conn: &mut DbConnection) -> Vec<(i64, String, bool)> {
         .expect("tasks")
         .into_iter()
         .map(|t| (t.id, t.name, t.done))
+        .collect()
+}
+
+#[derive(QueryableByName)]
+struct Line {
+    #[diesel(sql_type = Text)]
+    line: String,
+}
+
+fn lines_of(conn: &mut DbConnection, query: &str) -> Vec<String> {
+    diesel::sql_query(query)
+        .load::<Line>(conn)
+        .expect("query")
+        .into_iter()
+        .map(|l| l.line)
         .collect()
 }
 
@@ -92,7 +108,7 @@ fn migrations_go_up_down_and_up_again() {
         "the suite runs on the backend it was asked for"
     );
     let migrated = conn.apply_migrations().expect("up");
-    assert_eq!(migrated.applied.len(), 4, "{migrated:?}");
+    assert_eq!(migrated.applied.len(), 5, "{migrated:?}");
     assert!(migrated.recorded.is_empty(), "a fresh database is nobody's");
     assert_eq!(seeded(&mut conn), (3, 1));
     let auth0user = &users(&mut conn)[0];
@@ -110,13 +126,13 @@ fn migrations_go_up_down_and_up_again() {
         "an unusable password, as Django's"
     );
     let reverted = conn.revert_migrations().expect("down");
-    assert_eq!(reverted.len(), 4);
+    assert_eq!(reverted.len(), 5);
     for table in ["task", "auth_user", "tasks", "users"] {
         let gone = diesel::sql_query(format!("SELECT id FROM {table}")).execute(&mut conn);
         assert!(gone.is_err(), "{table} is dropped");
     }
     let migrated = conn.apply_migrations().expect("up again");
-    assert_eq!(migrated.applied.len(), 4);
+    assert_eq!(migrated.applied.len(), 5);
     assert_eq!(seeded(&mut conn), (3, 1));
     assert!(conn.apply_migrations().expect("nothing pending").is_empty());
 }
@@ -158,7 +174,10 @@ async fn a_previous_version_database_moves_forward_and_back() {
         "{stdout} {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(stdout.trim(), format!("applied {NEW_MODEL}"));
+    assert_eq!(
+        stdout.trim(),
+        format!("applied {NEW_MODEL}\napplied {CREATED_BY}")
+    );
 
     let jwks = JwksServer::start(&["k1"]).await;
     let app = spawn_app_on(jwks, db, &[]).await;
@@ -218,7 +237,13 @@ async fn a_previous_version_database_moves_forward_and_back() {
         ]
     );
 
+    // The original's v1.14 column, "dummy" for the rows that were there.
+    assert_eq!(
+        lines_of(&mut conn, "SELECT created_by AS line FROM task ORDER BY id"),
+        ["dummy", "dummy", "dummy", "dummy", "auth0|abc123"]
+    );
     // Down again: the previous model, the user's rows as they were (titles cut).
+    assert_eq!(revert_last(&mut conn), CREATED_BY);
     assert_eq!(revert_last(&mut conn), NEW_MODEL);
     assert_eq!(
         old_tasks(&mut conn),
@@ -236,7 +261,10 @@ async fn a_previous_version_database_moves_forward_and_back() {
     assert_eq!(old_tasks(&mut conn).last().map(|t| t.0), Some(8));
     // And forward once more.
     let migrated = conn.apply_migrations().expect("up again");
-    assert_eq!(migrated.applied, vec![NEW_MODEL.to_owned()]);
+    assert_eq!(
+        migrated.applied,
+        vec![NEW_MODEL.to_owned(), CREATED_BY.to_owned()]
+    );
     assert_eq!(app.count("task"), 6);
 }
 
@@ -259,7 +287,7 @@ async fn migrate_on_start_off_leaves_the_database_to_the_migrate_command() {
     );
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("applied ")).count(),
-        4,
+        5,
         "{stdout}"
     );
     let out = run(&["migrate"]);

@@ -19,7 +19,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         "api",
         &["auth", "db", "error", "policy", "settings", "state"],
     ),
-    ("startup", &["api", "auth", "db", "settings", "state"]),
+    (
+        "startup",
+        &["api", "auth", "db", "policy", "settings", "state"],
+    ),
 ];
 
 fn sources(module: &str) -> Vec<PathBuf> {

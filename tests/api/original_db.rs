@@ -176,7 +176,8 @@ async fn served_as_it_is(version: &str) {
             "20261126000001",
             "20261126000002",
             "20261126000003",
-            "20261201000001"
+            "20261201000001",
+            "20261202000001"
         ]
     );
     assert_eq!(
@@ -228,7 +229,7 @@ async fn served_as_it_is(version: &str) {
         "{stderr}"
     );
     assert_eq!(schema(&mut conn), schema_before);
-    assert_eq!(our_migrations(&mut conn).len(), 4);
+    assert_eq!(our_migrations(&mut conn).len(), 5);
 }
 
 #[tokio::test]
@@ -250,7 +251,8 @@ async fn the_migrate_command_says_what_it_recognised() {
     assert_eq!(
         stdout.trim(),
         "a database of the original (todoapi 0001_initial, 0002_dummy_tasks, 0003_auth0user): \
-         recorded 20261126000001, 20261126000002, 20261126000003, 20261201000001 as applied, changed nothing"
+         recorded 20261126000001, 20261126000002, 20261126000003, 20261201000001, \
+         20261202000001 as applied, changed nothing"
     );
 }
 

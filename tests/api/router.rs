@@ -10,7 +10,9 @@ use actix_web::http::Method as ActixMethod;
 use futures_util::FutureExt;
 use reqwest::Method;
 use serde_json::json;
-use todoapi::api::router::{ViewName, ViewSet, action};
+use todoapi::api::router::{Object, ViewName, ViewSet, action};
+use todoapi::policy::Ownership;
+use todoapi::settings::TasksSettings;
 
 use crate::helpers::*;
 
@@ -45,14 +47,20 @@ fn notes() -> ViewSet {
             action(ActixMethod::PUT, put_note),
         ],
         permission_classes: None,
+        detail_always: Vec::new(),
         fields: || json!({"text": {"type": "string", "required": true}}),
-        exists: Arc::new(|_, id| async move { Ok(id == "first") }.boxed_local()),
+        object: Arc::new(|_, id| {
+            async move { Ok((id == "first").then(Object::default)) }.boxed_local()
+        }),
     }
 }
 
 #[tokio::test]
 async fn one_registration_line_gives_a_resource_everything() {
-    let mut router = todoapi::api::router();
+    let shared = TasksSettings {
+        ownership: Ownership::Shared,
+    };
+    let mut router = todoapi::api::router(&shared);
     router.register(notes());
     assert!(
         router.names().iter().any(|n| n == "note-list")
@@ -65,7 +73,7 @@ async fn one_registration_line_gives_a_resource_everything() {
         TestDb::new(),
         // Its route name is a settings key at once.
         &[("APP__REST_FRAMEWORK__PERMISSIONS__NOTE_LIST", "AllowAny")],
-        router,
+        move |_| router,
     )
     .await;
 
@@ -122,7 +130,10 @@ async fn one_registration_line_gives_a_resource_everything() {
 #[test]
 fn route_names_come_from_registrations() {
     assert_eq!(
-        todoapi::api::router().names(),
+        todoapi::api::router(&TasksSettings {
+            ownership: Ownership::Shared
+        })
+        .names(),
         ["api-root", "task-list", "task-detail", "health", "ready"]
     );
 }

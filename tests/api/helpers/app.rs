@@ -37,15 +37,15 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
 }
 
 pub async fn spawn_app_on(jwks: JwksServer, db: TestDb, vars: &[(&str, &str)]) -> TestApp {
-    spawn_app_routed(jwks, db, vars, todoapi::api::router()).await
+    spawn_app_routed(jwks, db, vars, |s| todoapi::api::router(&s.tasks)).await
 }
 
-/// As `spawn_app_on`, serving these routes instead of the API's own.
+/// As `spawn_app_on`, serving the routes `router` makes of the settings.
 pub async fn spawn_app_routed(
     jwks: JwksServer,
     db: TestDb,
     vars: &[(&str, &str)],
-    router: todoapi::api::router::Router,
+    router: impl FnOnce(&settings::Settings) -> todoapi::api::router::Router,
 ) -> TestApp {
     // RUST_LOG=todoapi=debug shows the server's log in a failing test's output.
     let _ = env_logger::builder().is_test(true).try_init();
@@ -58,6 +58,7 @@ pub async fn spawn_app_routed(
         env.insert((*k).into(), (*v).into());
     }
     let settings = settings::load(&config_dir(), &env).expect("test settings");
+    let router = router(&settings);
     let app = Application::build_with(settings, router)
         .await
         .expect("application starts");
