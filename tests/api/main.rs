@@ -10,6 +10,7 @@ mod hostile;
 mod migrations;
 mod modules;
 mod original_db;
+mod ownership;
 mod permissions;
 mod resilience;
 mod router;

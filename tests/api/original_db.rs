@@ -42,7 +42,7 @@ fn original_tasks(version: &str) -> Value {
     }
 }
 
-fn load_original(version: &str) -> TestDb {
+pub fn load_original(version: &str) -> TestDb {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/original")
         .join(format!("{version}-{}.sql", backend()));

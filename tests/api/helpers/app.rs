@@ -120,9 +120,14 @@ impl Drop for Running {
 
 /// `todoapi <args>` in the test profile on the database at `url`, run to its end.
 pub fn todoapi_on(url: &str, args: &[&str]) -> std::process::Output {
-    todoapi(args, &[("APP_ENV", "test"), ("APP__DATABASE__URL", url)])
-        .output()
-        .expect("run todoapi")
+    todoapi_with_db(url, args, &[])
+}
+
+/// As `todoapi_on`, with more variables.
+pub fn todoapi_with_db(url: &str, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
+    let mut all = vec![("APP_ENV", "test"), ("APP__DATABASE__URL", url)];
+    all.extend_from_slice(vars);
+    todoapi(args, &all).output().expect("run todoapi")
 }
 
 /// One development signing key for the whole suite (made by the first test
