@@ -381,14 +381,32 @@ async fn the_printed_curl_line_lists_the_seeded_tasks() {
             .stderr(std::process::Stdio::null()),
     );
     let stdout = child.stdout.take().expect("stdout");
-    let curl = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find(|line| line.starts_with("curl "))
+    let banner = tokio::task::spawn_blocking(move || {
+        let mut seen = Vec::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let done = line.starts_with("curl ");
+            seen.push(line);
+            if done {
+                break;
+            }
+        }
+        seen
     })
     .await
     .expect("reader");
+    // Where to get more tokens: the client id, secret and token URL.
+    let issuer_line = banner
+        .iter()
+        .find(|l| l.starts_with("Development issuer "))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        issuer_line.contains(
+            "(client id \"todoapi-dev\", secret \"todoapi-dev-secret\", token URL http://127.0.0.1:"
+        ) && issuer_line.ends_with("/dev/oauth/token)"),
+        "{banner:?}"
+    );
+    let curl = banner.last().cloned().filter(|l| l.starts_with("curl "));
     let curl = curl.expect("a curl line");
     // curl -H "Authorization: Bearer <token>" <url>
     let token = curl
