@@ -137,3 +137,68 @@ fn route_names_come_from_registrations() {
         ["api-root", "task-list", "task-detail", "health", "ready"]
     );
 }
+
+/// A route's classes declared in code (DRF's `permission_classes`): all must
+/// pass, settings replace them, and the route name is the settings key.
+#[tokio::test]
+async fn classes_declared_in_code_are_a_list_settings_replace() {
+    use todoapi::api::router::Route;
+    use todoapi::policy::PermissionClass;
+    let route = || {
+        Route::new(
+            "note-admin",
+            "note-admin/",
+            ViewName {
+                label: "Note Admin",
+                description: "",
+            },
+            vec![action(ActixMethod::GET, list_notes)],
+        )
+        .permission_classes(&[
+            PermissionClass::IsAuthenticated,
+            PermissionClass::HasScope("notes:admin".into()),
+        ])
+    };
+    let with = |vars: &'static [(&'static str, &'static str)]| async move {
+        spawn_app_routed(
+            JwksServer::start(&["k1"]).await,
+            TestDb::new(),
+            vars,
+            move |s| {
+                let mut router = todoapi::api::router(&s.tasks);
+                router.route(route());
+                router
+            },
+        )
+        .await
+    };
+    let app = with(&[]).await;
+    let admin = TokenSpec::default()
+        .claim("permissions", json!(["notes:admin"]))
+        .sign();
+    assert_eq!(
+        send(app.anonymous(Method::GET, "/api/note-admin/")).await.0,
+        401
+    );
+    let (status, headers, _) = send(app.authed(Method::GET, "/api/note-admin/")).await;
+    assert_eq!(
+        (status, header(&headers, "www-authenticate")),
+        (
+            403,
+            "Bearer realm=\"api\", error=\"insufficient_scope\", scope=\"notes:admin\""
+        )
+    );
+    assert_eq!(
+        send(app.with_token(Method::GET, "/api/note-admin/", &admin))
+            .await
+            .0,
+        200
+    );
+    let open = with(&[("APP__REST_FRAMEWORK__PERMISSIONS__NOTE_ADMIN", "AllowAny")]).await;
+    assert_eq!(
+        send(open.anonymous(Method::GET, "/api/note-admin/"))
+            .await
+            .0,
+        200
+    );
+}
