@@ -1,12 +1,12 @@
 # todoapi: `make run` serves on 127.0.0.1:8000 (SQLite under var/), `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-postgres test-postman fuzz mutants token migrate check fmt lint build release
+.PHONY: run test test-sqlite test-postgres test-postman test-e2e spa-vendor fuzz mutants token migrate check fmt lint build release
 
 run: ## the server, development profile, SQLite under var/
 	$(CARGO) run --bin todoapi -- serve
 
-test: test-sqlite test-postgres test-postman ## every test: unit, API suite on SQLite, on PostgreSQL when TEST_POSTGRES_URL is set, the Postman collection
+test: test-sqlite test-postgres test-postman test-e2e ## every test: unit, API suite on SQLite, on PostgreSQL when TEST_POSTGRES_URL is set, the Postman collection, the browser tests
 
 test-sqlite:
 	$(CARGO) test --all-targets
@@ -21,6 +21,13 @@ test-postgres:
 
 test-postman: ## the Postman collection with newman against a fresh server (needs Node.js and npm)
 	tests/postman/run.sh
+
+test-e2e: ## the browser tests in Chromium: the SPA's sign-in and tasks, auth0-js v9 behind TLS
+	tests/e2e/run.sh
+
+spa-vendor: ## copy auth0-spa-js from the npm registry (docker/spa/package-lock.json) into docker/spa/vendor/
+	cd docker/spa && npm ci --no-audit --no-fund --loglevel=error
+	cp docker/spa/node_modules/@auth0/auth0-spa-js/dist/auth0-spa-js.production.js docker/spa/vendor/
 
 fuzz: ## the property tests over hostile input, long (make test runs them briefly)
 	PROPTEST_CASES=$${PROPTEST_CASES:-100000} $(CARGO) test --lib fuzz

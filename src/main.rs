@@ -159,11 +159,19 @@ fn announce(app: &Application, settings: &Settings) {
     match minted {
         Ok(minted) => {
             println!(
-                "Development issuer {} (client id {:?}, secret {:?}, token URL {base}/dev/oauth/token)",
+                "Development issuer {} (client id {:?}, secret {:?}, token URL {base}/oauth/token)",
                 dev.issuer(),
                 dev.client_id(),
                 dev.client_secret().expose()
             );
+            if settings
+                .server
+                .static_dir
+                .as_ref()
+                .is_some_and(|d| d.is_dir())
+            {
+                println!("The SPA: open {base}/ and sign in (as auth0|dev-user, or anyone)");
+            }
             println!(
                 "A token, valid for {} s (more: `todoapi token`):\n\n{}\n",
                 minted.expires_in, minted.token

@@ -152,12 +152,23 @@ impl Application {
         });
 
         let cors = Arc::new(CorsPolicy::new(&state.settings.cors.allowed_origins));
+        let static_dir = state.settings.server.static_dir.clone().filter(|dir| {
+            let there = dir.is_dir();
+            if !there {
+                log::warn!(
+                    "server.static_dir {} is not a folder: no static files are served",
+                    dir.display()
+                );
+            }
+            there
+        });
         let mut server = HttpServer::new({
             let state = state.clone();
             move || {
                 let settings = &state.settings;
                 let cors = cors.clone();
                 let router = router.clone();
+                let static_dir = static_dir.clone();
                 let dev_issuer_on = state.dev_issuer.is_some();
                 let max_header_bytes = settings.server.max_header_bytes;
                 App::new()
@@ -183,6 +194,10 @@ impl Application {
                     .configure(|cfg| {
                         if dev_issuer_on {
                             api::dev_issuer::configure(cfg);
+                        }
+                        // Last: files answer only what no route does.
+                        if let Some(dir) = &static_dir {
+                            cfg.service(api::static_files(dir));
                         }
                     })
                     .default_service(web::to(api::fallback))

@@ -19,7 +19,7 @@ pub mod tasks;
 pub mod view;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::ApiError;
 use crate::settings::TasksSettings;
@@ -33,6 +33,15 @@ pub fn router(tasks: &TasksSettings) -> Router {
         .route(health::route())
         .route(ready::route());
     router
+}
+
+/// `server.static_dir` at `/`, `index.html` for the folder; a path that is
+/// no file goes on to [`fallback`] (JSON 404 or the slash redirect).
+pub fn static_files(dir: &std::path::Path) -> actix_files::Files {
+    actix_files::Files::new("/", dir)
+        .index_file("index.html")
+        .prefer_utf8(true)
+        .default_handler(web::to(fallback))
 }
 
 /// Unrouted paths: 308 to the slash form when that exists (308 keeps a POST's

@@ -88,6 +88,8 @@ pub struct ServerSettings {
     pub time_zone: jiff::tz::TimeZone,
     /// Its name as given, for `todoapi check`.
     pub time_zone_name: String,
+    /// Static files served at `/` (the SPA in development).
+    pub static_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -194,6 +196,10 @@ pub struct DevIssuerSettings {
     pub client_secret: Secret,
     pub scope: String,
     pub token_lifetime_secs: u64,
+    /// Where `/authorize` may redirect, besides the server's own origin.
+    pub callback_urls: Vec<Url>,
+    /// Where `/v2/logout` may redirect, besides the server's own origin.
+    pub logout_urls: Vec<Url>,
 }
 
 /// The audience of development tokens when `auth.audience` names none.

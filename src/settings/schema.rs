@@ -111,6 +111,12 @@ pub const SETTINGS: &[Setting] = &[
         Text,
         "Django's TIME_ZONE: \"today\" for a new task's dates (an IANA name, e.g. Europe/Paris)",
     ),
+    setting(
+        "server.static_dir",
+        "\"\"",
+        Text,
+        "a folder of static files served at / (the SPA in development); empty = none",
+    ),
     Setting {
         shown: Shown::UrlPassword,
         ..aliased(
@@ -253,12 +259,12 @@ pub const SETTINGS: &[Setting] = &[
         "auth.dev_issuer.client_id",
         "\"todoapi-dev\"",
         Text,
-        "for the client-credentials grant at /dev/oauth/token",
+        "for the client-credentials grant at /oauth/token",
     ),
     secret(
         "auth.dev_issuer.client_secret",
         "\"todoapi-dev-secret\"",
-        "for the client-credentials grant at /dev/oauth/token",
+        "for the client-credentials grant at /oauth/token",
     ),
     setting(
         "auth.dev_issuer.scope",
@@ -271,6 +277,18 @@ pub const SETTINGS: &[Setting] = &[
         "86400",
         Integer,
         "default lifetime of its tokens",
+    ),
+    setting(
+        "auth.dev_issuer.callback_urls",
+        "[\"http://localhost:4200/callback\", \"http://localhost:8080/callback\"]",
+        List,
+        "where /authorize may send a browser back, besides the server's own origin",
+    ),
+    setting(
+        "auth.dev_issuer.logout_urls",
+        "[\"http://localhost:4200\", \"http://localhost:8080\"]",
+        List,
+        "where /v2/logout may send a browser back, besides the server's own origin",
     ),
     setting(
         "rest_framework.default_permission_classes",
@@ -369,7 +387,7 @@ fn section_note(section: &str) -> Option<&'static str> {
         "auth.jwks" => Some("# The tenant's key set, cached in memory."),
         "auth.dev_issuer" => Some(
             "# A local stand-in for an Auth0 tenant, trusted beside the real one: it signs\n\
-             # tokens with its own key (`todoapi token`, POST /dev/oauth/token). Never in\n\
+             # tokens with its own key (`todoapi token`, POST /oauth/token). Never in\n\
              # production: the server refuses to start with APP_ENV=production and this on.",
         ),
         _ => None,

@@ -240,7 +240,11 @@ fn server(r: &mut Reader) -> ServerSettings {
             jiff::tz::TimeZone::UTC
         }
     };
+    let static_dir = Some(r.text("server.static_dir").trim().to_owned())
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from);
     ServerSettings {
+        static_dir,
         host,
         port: r.integer("server.port"),
         workers: r.integer("server.workers"),
@@ -447,7 +451,23 @@ fn dev_issuer(r: &mut Reader, production: bool, audience: &[String]) -> DevIssue
         client_secret: Secret(client_secret),
         scope: r.text("auth.dev_issuer.scope"),
         token_lifetime_secs,
+        callback_urls: urls(r, "auth.dev_issuer.callback_urls"),
+        logout_urls: urls(r, "auth.dev_issuer.logout_urls"),
     }
+}
+
+/// A list of absolute http(s) URLs.
+fn urls(r: &mut Reader, key: &str) -> Vec<Url> {
+    let mut out = Vec::new();
+    for text in r.list(key) {
+        match Url::parse(&text) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                out.push(url)
+            }
+            _ => r.problem(key, format!("{text:?} is not an http(s) URL")),
+        }
+    }
+    out
 }
 
 fn rest_framework(r: &mut Reader) -> RestFrameworkSettings {

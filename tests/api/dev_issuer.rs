@@ -11,7 +11,7 @@ const CLIENT_ID: &str = "todoapi-dev";
 const CLIENT_SECRET: &str = "todoapi-dev-secret";
 
 async fn grant(app: &TestApp, body: Value) -> (u16, reqwest::header::HeaderMap, Value) {
-    send(app.anonymous(Method::POST, "/dev/oauth/token").json(&body)).await
+    send(app.anonymous(Method::POST, "/oauth/token").json(&body)).await
 }
 
 fn good_grant() -> Value {
@@ -49,10 +49,7 @@ async fn publishes_its_key_and_discovery_document() {
         doc["jwks_uri"],
         json!(format!("{issuer}.well-known/jwks.json"))
     );
-    assert_eq!(
-        doc["token_endpoint"],
-        json!(format!("{issuer}dev/oauth/token"))
-    );
+    assert_eq!(doc["token_endpoint"], json!(format!("{issuer}oauth/token")));
 }
 
 #[tokio::test]
@@ -69,6 +66,7 @@ async fn client_credentials_grant_in_auth0_shape() {
     assert_eq!((status, tasks.as_array().map(Vec::len)), (200, Some(3)));
 
     // A form body, no audience (the default one), and Basic client authentication work too.
+    // The path of earlier versions answers too.
     let response = app
         .anonymous(Method::POST, "/dev/oauth/token")
         .form(&[
@@ -81,7 +79,7 @@ async fn client_credentials_grant_in_auth0_shape() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
     let response = app
-        .anonymous(Method::POST, "/dev/oauth/token")
+        .anonymous(Method::POST, "/oauth/token")
         .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
         .form(&[("grant_type", "client_credentials")])
         .send()
@@ -135,8 +133,14 @@ async fn grant_errors_follow_oauth2() {
         );
         assert_eq!(header(&headers, "cache-control"), "no-store");
     }
-    let (code, _, body) = send(app.anonymous(Method::GET, "/dev/oauth/token")).await;
-    assert_eq!((code, body), (405, detail("Method \"GET\" not allowed.")));
+    for path in ["/oauth/token", "/dev/oauth/token"] {
+        let (code, _, body) = send(app.anonymous(Method::GET, path)).await;
+        assert_eq!(
+            (code, body),
+            (405, detail("Method \"GET\" not allowed.")),
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -207,6 +211,11 @@ async fn a_server_without_the_dev_issuer_refuses_its_tokens() {
         "/.well-known/jwks.json",
         "/.well-known/openid-configuration",
         "/dev/oauth/token",
+        "/oauth/token",
+        "/authorize",
+        "/userinfo",
+        "/v2/logout",
+        "/config.json",
     ] {
         let (status, _, body) = send(off.anonymous(Method::POST, path).json(&good_grant())).await;
         assert_eq!((status, body), (404, detail("Not found.")), "{path}");
@@ -403,7 +412,7 @@ async fn the_printed_curl_line_lists_the_seeded_tasks() {
     assert!(
         issuer_line.contains(
             "(client id \"todoapi-dev\", secret \"todoapi-dev-secret\", token URL http://127.0.0.1:"
-        ) && issuer_line.ends_with("/dev/oauth/token)"),
+        ) && issuer_line.ends_with("/oauth/token)"),
         "{banner:?}"
     );
     let curl = banner.last().cloned().filter(|l| l.starts_with("curl "));

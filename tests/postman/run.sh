@@ -45,5 +45,5 @@ done
 
 "$HERE/node_modules/.bin/newman" run "$HERE/todoapi.postman_collection.json" \
   --environment "$HERE/development.postman_environment.json" \
-  --env-var "baseUrl=$BASE" --env-var "tokenUrl=$BASE/dev/oauth/token" \
+  --env-var "baseUrl=$BASE" --env-var "tokenUrl=$BASE/oauth/token" \
   --reporters cli --color off --disable-unicode

@@ -1,9 +1,10 @@
 //! The development issuer: a local stand-in for an Auth0 tenant, so that a
 //! fresh checkout works with no account and no network. It owns an RSA key
 //! under `var/` (created on first run, mode 0600, reused after restarts),
-//! publishes it as a JWKS, and signs Auth0-shaped access tokens for
-//! `todoapi token` and the client-credentials grant at `/dev/oauth/token`.
-//! Settings refuse it in production.
+//! publishes it as a JWKS, and signs Auth0-shaped access and ID tokens for
+//! `todoapi token`, the client-credentials grant and browsers signing in
+//! (what it remembers of those is in `browser.rs`). Settings refuse it in
+//! production.
 
 use std::fs;
 use std::io::Write;
@@ -19,8 +20,12 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use serde_json::{Map, Value, json};
 
+pub mod browser;
+
 use super::keys::{KeySet, KeyStore, StaticKeyStore, VerifyingKey};
+use super::token::{TokenPolicy, TokenValidator};
 use crate::settings::{DevIssuerSettings, Secret, Settings};
+use browser::{Browsers, SignIn};
 
 const PEM_LABEL: &str = "PRIVATE KEY";
 
@@ -46,6 +51,14 @@ pub enum DevIssuerError {
 
 pub struct DevIssuer {
     issuer: String,
+    /// Browsers' sessions, codes and profiles.
+    pub browsers: Browsers,
+    /// `auth.dev_issuer.callback_urls`, `logout_urls`, and the server's own origins.
+    callback_urls: Vec<String>,
+    logout_urls: Vec<String>,
+    own_origins: Vec<String>,
+    /// Checks this issuer's own access tokens for `/userinfo`.
+    userinfo: TokenValidator,
     audience: String,
     kid: String,
     jwk: Value,
@@ -111,7 +124,23 @@ impl DevIssuer {
             alg: Some(Algorithm::RS256),
             key: decoding,
         }])));
+        let own_origins = own_origins(&issuer);
+        let userinfo = TokenValidator::new(
+            issuer.clone(),
+            &[format!("{issuer}userinfo")],
+            TokenPolicy::rs256(0),
+            verifying.clone(),
+        );
         Ok(DevIssuer {
+            browsers: Browsers::default(),
+            callback_urls: settings
+                .callback_urls
+                .iter()
+                .map(|u| u.to_string())
+                .collect(),
+            logout_urls: settings.logout_urls.iter().map(|u| u.to_string()).collect(),
+            own_origins,
+            userinfo,
             issuer,
             audience: settings.audience.clone(),
             kid,
@@ -149,6 +178,75 @@ impl DevIssuer {
         json!({ "keys": [self.jwk] })
     }
 
+    /// Auth0's `https://{domain}/userinfo`: the second audience of tokens asking `openid`.
+    pub fn userinfo_url(&self) -> String {
+        format!("{}userinfo", self.issuer)
+    }
+
+    /// Where `/authorize` may send a browser: a configured callback URL
+    /// exactly, or any page of the server's own origin.
+    pub fn allows_callback(&self, url: &str) -> bool {
+        self.callback_urls.iter().any(|u| same_url(u, url)) || self.is_own(url)
+    }
+
+    /// Where `/v2/logout` may send a browser.
+    pub fn allows_logout(&self, url: &str) -> bool {
+        self.logout_urls.iter().any(|u| same_url(u, url)) || self.is_own(url)
+    }
+
+    fn is_own(&self, url: &str) -> bool {
+        url::Url::parse(url).is_ok_and(|u| {
+            let origin = u.origin().ascii_serialization();
+            self.own_origins.contains(&origin)
+        })
+    }
+
+    /// This issuer's access token with `/userinfo` among its audiences: its claims.
+    pub async fn verify_for_userinfo(&self, token: &str) -> Option<crate::auth::token::Claims> {
+        let unverified = crate::auth::token::Unverified::parse(token).ok()?;
+        self.userinfo.verify(unverified).await.ok()
+    }
+
+    /// Signs any claims with the issuer's key.
+    pub fn sign(&self, claims: &Map<String, Value>) -> Result<String, DevIssuerError> {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        Ok(jsonwebtoken::encode(&header, claims, &self.signing)?)
+    }
+
+    /// An OpenID Connect ID token as Auth0 issues it to a browser's client.
+    pub fn mint_id_token(
+        &self,
+        user: &SignIn,
+        client_id: &str,
+        nonce: Option<&str>,
+        access_token: Option<&str>,
+    ) -> Result<String, DevIssuerError> {
+        let now = chrono::Utc::now().timestamp();
+        let lifetime = i64::try_from(self.lifetime_secs).unwrap_or(i64::MAX);
+        let mut claims = Map::new();
+        claims.insert("iss".into(), json!(self.issuer));
+        claims.insert("sub".into(), json!(user.sub));
+        claims.insert("aud".into(), json!(client_id));
+        claims.insert("iat".into(), json!(now));
+        claims.insert("exp".into(), json!(now.saturating_add(lifetime)));
+        claims.insert("name".into(), json!(user.name));
+        claims.insert("nickname".into(), json!(user.nickname()));
+        if !user.email.is_empty() {
+            claims.insert("email".into(), json!(user.email));
+        }
+        if let Some(nonce) = nonce {
+            claims.insert("nonce".into(), json!(nonce));
+        }
+        // OIDC's at_hash: the left half of SHA-256 of the access token.
+        if let Some(token) = access_token {
+            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+            let half = &digest.as_ref()[..16];
+            claims.insert("at_hash".into(), json!(URL_SAFE_NO_PAD.encode(half)));
+        }
+        self.sign(&claims)
+    }
+
     /// Whether the client credentials match (compared in constant time).
     pub fn client_matches(&self, id: &str, secret: &str) -> bool {
         let id_ok = constant_time_eq(id.as_bytes(), self.client_id.as_bytes());
@@ -180,14 +278,41 @@ impl DevIssuer {
             claims.insert("permissions".into(), json!(options.permissions));
         }
         claims.extend(options.extra);
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(self.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &self.signing)?;
+        let token = self.sign(&claims)?;
         Ok(Minted {
             token,
             expires_in,
             scope,
         })
+    }
+}
+
+/// The origins the server answers on: the issuer's, and the same with
+/// `localhost` and `127.0.0.1` swapped (both reach a loopback server).
+fn own_origins(issuer: &str) -> Vec<String> {
+    let Ok(url) = url::Url::parse(issuer) else {
+        return Vec::new();
+    };
+    let mut origins = vec![url.origin().ascii_serialization()];
+    let twin = match url.host_str() {
+        Some("127.0.0.1") => Some("localhost"),
+        Some("localhost") => Some("127.0.0.1"),
+        _ => None,
+    };
+    if let Some(twin) = twin {
+        let mut other = url.clone();
+        if other.set_host(Some(twin)).is_ok() {
+            origins.push(other.origin().ascii_serialization());
+        }
+    }
+    origins
+}
+
+/// Two URLs are the same once parsed (`http://a/b` and `http://a:80/b`).
+fn same_url(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
     }
 }
 
@@ -198,7 +323,7 @@ fn thumbprint(n: &str, e: &str) -> String {
     URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

@@ -1,0 +1,137 @@
+//! The development issuer's endpoints, mounted only while
+//! `auth.dev_issuer.enabled`, at the paths an Auth0 tenant has them, so that
+//! SDKs pointed at the server find them: its key set and discovery document,
+//! `/authorize` with a sign-in page (`authorize.rs`), `/oauth/token`
+//! (`token.rs`), `/userinfo` and `/v2/logout` (`account.rs`); and the
+//! SPA's `config.json`.
+
+mod account;
+mod authorize;
+mod token;
+
+use actix_web::http::{Method, header};
+use actix_web::{HttpResponse, web};
+use serde_json::{Value, json};
+
+use super::body::Data;
+use super::fields::Input;
+use crate::auth::dev_issuer::DevIssuer;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
+pub const AUTHORIZE_PATH: &str = "/authorize";
+pub const TOKEN_PATH: &str = "/oauth/token";
+/// The token endpoint's first path here, kept for clients that have it.
+pub const OLD_TOKEN_PATH: &str = "/dev/oauth/token";
+pub const USERINFO_PATH: &str = "/userinfo";
+pub const LOGOUT_PATH: &str = "/v2/logout";
+/// The SPA's settings (`docker/spa/app.js` fetches it).
+pub const SPA_CONFIG_PATH: &str = "/config.json";
+
+/// A path and the handler of each method it answers.
+type Endpoint = (&'static str, &'static [(Method, fn() -> actix_web::Route)]);
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let routes: [Endpoint; 8] = [
+        (JWKS_PATH, &[(Method::GET, || web::get().to(jwks))]),
+        (
+            DISCOVERY_PATH,
+            &[(Method::GET, || web::get().to(discovery))],
+        ),
+        (
+            AUTHORIZE_PATH,
+            &[
+                (Method::GET, || web::get().to(authorize::get)),
+                (Method::POST, || web::post().to(authorize::sign_in)),
+            ],
+        ),
+        (
+            TOKEN_PATH,
+            &[(Method::POST, || web::post().to(token::token))],
+        ),
+        (
+            OLD_TOKEN_PATH,
+            &[(Method::POST, || web::post().to(token::token))],
+        ),
+        (
+            USERINFO_PATH,
+            &[(Method::GET, || web::get().to(account::userinfo))],
+        ),
+        (
+            LOGOUT_PATH,
+            &[(Method::GET, || web::get().to(account::logout))],
+        ),
+        (
+            SPA_CONFIG_PATH,
+            &[(Method::GET, || web::get().to(spa_config))],
+        ),
+    ];
+    for (path, methods) in routes {
+        let mut resource = web::resource(path);
+        for (method, route) in methods {
+            resource = resource.route(route());
+            if *method == Method::GET {
+                resource = resource.route(route().method(Method::HEAD));
+            }
+        }
+        cfg.service(resource.default_service(web::to(super::router::method_not_allowed)));
+    }
+}
+
+fn issuer(state: &AppState) -> Result<&DevIssuer, ApiError> {
+    state.dev_issuer.as_deref().ok_or(ApiError::NotFound)
+}
+
+/// A text field of a JSON or form body.
+fn text(data: &Data, field: &str) -> Option<String> {
+    match data.get(field) {
+        Input::Json(Value::String(s)) => Some(s.clone()),
+        Input::Text(s) => Some(s.to_owned()),
+        _ => None,
+    }
+    .filter(|s| !s.is_empty())
+}
+
+async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .json(issuer(&state)?.jwks()))
+}
+
+async fn discovery(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let issuer = issuer(&state)?;
+    let base = issuer.issuer().trim_end_matches('/');
+    Ok(HttpResponse::Ok().json(json!({
+        "issuer": issuer.issuer(),
+        "authorization_endpoint": format!("{base}{AUTHORIZE_PATH}"),
+        "token_endpoint": format!("{base}{TOKEN_PATH}"),
+        "userinfo_endpoint": format!("{base}{USERINFO_PATH}"),
+        "end_session_endpoint": format!("{base}{LOGOUT_PATH}"),
+        "jwks_uri": format!("{base}{JWKS_PATH}"),
+        "grant_types_supported": ["authorization_code", "implicit", "client_credentials"],
+        "response_types_supported": ["code", "token", "id_token", "token id_token"],
+        "response_modes_supported": ["query", "fragment", "web_message"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
+        "scopes_supported": ["openid", "profile", "email"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    })))
+}
+
+/// The SPA's settings for this server: its own issuer as the Auth0 domain.
+async fn spa_config(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let issuer = issuer(&state)?;
+    let base = issuer.issuer().trim_end_matches('/');
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({
+            "domain": base,
+            "clientId": issuer.client_id(),
+            "audience": issuer.audience(),
+            // Relative: the API is on the page's own origin.
+            "apiBase": "/api",
+        })))
+}

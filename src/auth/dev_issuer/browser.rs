@@ -1,0 +1,270 @@
+//! What the development issuer remembers for browsers, in memory (a restart
+//! signs everyone out): who signed in, by session cookie; the authorization
+//! codes it handed out (one use, bound to client, redirect URI and PKCE
+//! challenge, a minute long); each user's profile for `/userinfo`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::constant_time_eq;
+
+/// How long a code may wait for its exchange.
+pub const CODE_LIFETIME: Duration = Duration::from_secs(60);
+/// Bounds on what is kept, so that a loop of sign-ins cannot grow it forever.
+const MAX_SESSIONS: usize = 1024;
+const MAX_CODES: usize = 1024;
+
+/// Who signed in on the sign-in page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    pub sub: String,
+    pub name: String,
+    pub email: String,
+    /// Added to the token's `permissions` (Auth0 RBAC).
+    pub permissions: Vec<String>,
+}
+
+impl SignIn {
+    /// Auth0's `nickname`: the part of the `sub` after its connection.
+    pub fn nickname(&self) -> &str {
+        self.sub.rsplit('|').next().unwrap_or(&self.sub)
+    }
+}
+
+/// What an authorization code stands for.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub client_id: String,
+    pub redirect_uri: String,
+    /// PKCE, S256: base64url(SHA-256(verifier)).
+    pub code_challenge: String,
+    pub scope: String,
+    pub audience: String,
+    pub nonce: Option<String>,
+    pub user: SignIn,
+}
+
+/// Why a code was refused at the token endpoint (all `invalid_grant`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CodeError {
+    #[error("Invalid authorization code")]
+    Unknown,
+    #[error("The authorization code has expired")]
+    Expired,
+    #[error("The authorization code was issued to another client")]
+    WrongClient,
+    #[error("The redirect_uri differs from the one the code was issued for")]
+    WrongRedirect,
+    #[error("Failed to verify code verifier")]
+    WrongVerifier,
+}
+
+#[derive(Default)]
+struct Sessions {
+    by_id: HashMap<String, SignIn>,
+    order: VecDeque<String>,
+}
+
+#[derive(Default)]
+pub struct Browsers {
+    sessions: Mutex<Sessions>,
+    codes: Mutex<HashMap<String, (Grant, Instant)>>,
+    profiles: Mutex<HashMap<String, SignIn>>,
+}
+
+/// 32 random bytes, base64url: a session id or a code.
+fn random_id() -> String {
+    let mut bytes = [0u8; 32];
+    // The system's generator does not fail on Linux; zeros would only make ids collide.
+    let _ = aws_lc_rs::rand::fill(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// PKCE's S256 (RFC 7636 §4.2).
+pub fn s256(verifier: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
+impl Browsers {
+    /// Remembers who signed in; returns the session id for the cookie.
+    pub fn sign_in(&self, user: SignIn) -> String {
+        let id = random_id();
+        if let Ok(mut profiles) = self.profiles.lock() {
+            if profiles.len() >= MAX_SESSIONS && !profiles.contains_key(&user.sub) {
+                profiles.clear();
+            }
+            profiles.insert(user.sub.clone(), user.clone());
+        }
+        if let Ok(mut sessions) = self.sessions.lock() {
+            while sessions.order.len() >= MAX_SESSIONS {
+                if let Some(oldest) = sessions.order.pop_front() {
+                    sessions.by_id.remove(&oldest);
+                }
+            }
+            sessions.order.push_back(id.clone());
+            sessions.by_id.insert(id.clone(), user);
+        }
+        id
+    }
+
+    pub fn session(&self, id: &str) -> Option<SignIn> {
+        self.sessions.lock().ok()?.by_id.get(id).cloned()
+    }
+
+    pub fn sign_out(&self, id: &str) {
+        if let Ok(mut sessions) = self.sessions.lock() {
+            sessions.by_id.remove(id);
+            sessions.order.retain(|s| s != id);
+        }
+    }
+
+    /// The profile of whoever last signed in as `sub`.
+    pub fn profile(&self, sub: &str) -> Option<SignIn> {
+        self.profiles.lock().ok()?.get(sub).cloned()
+    }
+
+    pub fn issue_code(&self, grant: Grant) -> String {
+        let code = random_id();
+        if let Ok(mut codes) = self.codes.lock() {
+            codes.retain(|_, (_, issued)| issued.elapsed() < CODE_LIFETIME);
+            if codes.len() < MAX_CODES {
+                codes.insert(code.clone(), (grant, Instant::now()));
+            }
+        }
+        code
+    }
+
+    /// Exchanges a code once: whatever the outcome, it cannot be used again.
+    pub fn redeem(
+        &self,
+        code: &str,
+        client_id: &str,
+        redirect_uri: &str,
+        verifier: &str,
+    ) -> Result<Grant, CodeError> {
+        self.redeem_at(code, client_id, redirect_uri, verifier, Instant::now())
+    }
+
+    fn redeem_at(
+        &self,
+        code: &str,
+        client_id: &str,
+        redirect_uri: &str,
+        verifier: &str,
+        now: Instant,
+    ) -> Result<Grant, CodeError> {
+        let (grant, issued) = self
+            .codes
+            .lock()
+            .ok()
+            .and_then(|mut codes| codes.remove(code))
+            .ok_or(CodeError::Unknown)?;
+        if now.saturating_duration_since(issued) >= CODE_LIFETIME {
+            return Err(CodeError::Expired);
+        }
+        if grant.client_id != client_id {
+            return Err(CodeError::WrongClient);
+        }
+        if grant.redirect_uri != redirect_uri {
+            return Err(CodeError::WrongRedirect);
+        }
+        if !constant_time_eq(s256(verifier).as_bytes(), grant.code_challenge.as_bytes()) {
+            return Err(CodeError::WrongVerifier);
+        }
+        Ok(grant)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(challenge: &str) -> Grant {
+        Grant {
+            client_id: "spa".into(),
+            redirect_uri: "http://localhost:4200/callback".into(),
+            code_challenge: challenge.into(),
+            scope: "openid".into(),
+            audience: "api".into(),
+            nonce: None,
+            user: SignIn {
+                sub: "auth0|alice".into(),
+                name: "Alice".into(),
+                email: String::new(),
+                permissions: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn s256_is_rfc_7636s() {
+        // RFC 7636, Appendix B.
+        assert_eq!(
+            s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn a_code_is_exchanged_once_and_only_with_its_bindings() {
+        let browsers = Browsers::default();
+        let verifier = "a-verifier-of-forty-three-characters-at-least";
+        let redirect = "http://localhost:4200/callback";
+        let code = browsers.issue_code(grant(&s256(verifier)));
+        assert!(browsers.redeem(&code, "spa", redirect, verifier).is_ok());
+        assert_eq!(
+            browsers.redeem(&code, "spa", redirect, verifier).err(),
+            Some(CodeError::Unknown),
+            "a second exchange"
+        );
+        for (client, uri, v, expected) in [
+            ("other", redirect, verifier, CodeError::WrongClient),
+            (
+                "spa",
+                "http://localhost:4200/other",
+                verifier,
+                CodeError::WrongRedirect,
+            ),
+            (
+                "spa",
+                redirect,
+                "another-verifier",
+                CodeError::WrongVerifier,
+            ),
+        ] {
+            let code = browsers.issue_code(grant(&s256(verifier)));
+            assert_eq!(browsers.redeem(&code, client, uri, v).err(), Some(expected));
+            assert_eq!(
+                browsers.redeem(&code, "spa", redirect, verifier).err(),
+                Some(CodeError::Unknown),
+                "a refused code is spent"
+            );
+        }
+        let code = browsers.issue_code(grant(&s256(verifier)));
+        let later = Instant::now() + CODE_LIFETIME;
+        assert_eq!(
+            browsers
+                .redeem_at(&code, "spa", redirect, verifier, later)
+                .err(),
+            Some(CodeError::Expired)
+        );
+    }
+
+    #[test]
+    fn sessions_and_profiles() {
+        let browsers = Browsers::default();
+        let user = grant("x").user;
+        let id = browsers.sign_in(user.clone());
+        assert_eq!(browsers.session(&id), Some(user.clone()));
+        assert_eq!(browsers.profile("auth0|alice"), Some(user.clone()));
+        assert_eq!(user.nickname(), "alice");
+        browsers.sign_out(&id);
+        assert_eq!(browsers.session(&id), None);
+        assert_eq!(browsers.session("made-up"), None);
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the browser tests (run.mjs) in Debian's Chromium: the SPA's sign-in
+# (code + PKCE) and tasks, and auth0-js v9 as the tutorial's Angular app uses
+# it, behind a loopback TLS proxy. Part of `make test`.
+# Needs Node.js and npm (playwright-core and auth0-js come from the npm
+# registry through package-lock.json), openssl, and /usr/bin/chromium: as
+# root it installs Debian's chromium itself; otherwise, without it, it says
+# so and skips.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "== browser tests SKIPPED: Node.js and npm are not installed"
+  exit 0
+fi
+if [ ! -x "$CHROMIUM" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing Debian's chromium for the browser tests"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+fi
+if [ ! -x "$CHROMIUM" ]; then
+  echo "== browser tests SKIPPED: no $CHROMIUM (apt-get install chromium, or set CHROMIUM)"
+  exit 0
+fi
+echo "== browser tests (Chromium)"
+if [ ! -d "$HERE/node_modules/playwright-core" ] || [ "$HERE/package-lock.json" -nt "$HERE/node_modules/.package-lock.json" ]; then
+  (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+CHROMIUM="$CHROMIUM" node "$HERE/run.mjs"
