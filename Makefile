@@ -25,9 +25,11 @@ test-postman: ## the Postman collection with newman against a fresh server (need
 test-e2e: ## the browser tests in Chromium: the SPA's sign-in and tasks, auth0-js v9 behind TLS
 	tests/e2e/run.sh
 
-spa-vendor: ## copy auth0-spa-js from the npm registry (docker/spa/package-lock.json) into docker/spa/vendor/
-	cd docker/spa && npm ci --no-audit --no-fund --loglevel=error
-	cp docker/spa/node_modules/@auth0/auth0-spa-js/dist/auth0-spa-js.production.js docker/spa/vendor/
+# The lock file lives outside docker/spa so that what is served is only the app.
+SPA_SDK = docker/spa-vendor/node_modules/@auth0/auth0-spa-js/dist/auth0-spa-js.production.js
+spa-vendor: ## copy auth0-spa-js from the npm registry (docker/spa-vendor/package-lock.json) into docker/spa/vendor/
+	cd docker/spa-vendor && npm ci --no-audit --no-fund --loglevel=error
+	cp $(SPA_SDK) docker/spa/vendor/
 
 fuzz: ## the property tests over hostile input, long (make test runs them briefly)
 	PROPTEST_CASES=$${PROPTEST_CASES:-100000} $(CARGO) test --lib fuzz

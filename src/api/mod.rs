@@ -44,13 +44,15 @@ pub fn static_files(dir: &std::path::Path) -> actix_files::Files {
         .default_handler(web::to(fallback))
 }
 
-/// Unrouted paths: 308 to the slash form when that exists (308 keeps a POST's
-/// method and body, where Django's 301 loses them), else a JSON 404.
+/// Unrouted paths: 308 to the slash form when that is a route (308 keeps a
+/// POST's method and body, where Django's 301 loses them), else a JSON 404.
+/// Routes are the named resources: the static files' catch-all has no name,
+/// so a missing file is a 404, not a redirect.
 pub async fn fallback(req: HttpRequest) -> HttpResponse {
     let path = req.path();
     if !path.ends_with('/') {
         let with_slash = format!("{path}/");
-        if req.resource_map().has_resource(&with_slash) {
+        if req.resource_map().match_name(&with_slash).is_some() {
             let location = match req.query_string() {
                 "" => with_slash,
                 query => format!("{with_slash}?{query}"),

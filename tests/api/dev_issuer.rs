@@ -287,15 +287,6 @@ fn cli_token(port: u16, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-fn payload(token: &str) -> Value {
-    use base64::Engine;
-    let part = token.split('.').nth(1).unwrap_or_default();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(part)
-        .unwrap_or_default();
-    serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-}
-
 #[tokio::test]
 async fn the_token_command_prints_tokens_a_running_server_accepts() {
     let app = spawn_app_with(&[("APP__AUTH__USERNAME_HANDLER", "sub")]).await;
@@ -319,7 +310,7 @@ async fn the_token_command_prints_tokens_a_running_server_accepts() {
             "120",
         ],
     );
-    let claims = payload(&token);
+    let claims = claims_of(&token);
     assert_eq!(claims["sub"], "alice");
     assert_eq!(claims["scope"], "read:tasks");
     assert_eq!(claims["permissions"], json!(["read:tasks", "delete:tasks"]));

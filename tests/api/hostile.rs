@@ -2,13 +2,11 @@
 //! itself, oversized heads and bodies, odd bytes. Always 4xx, never 5xx, and
 //! never an echo of the token.
 
-use std::io::{Read, Write};
-use std::time::Duration;
-
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use reqwest::Method;
 use serde_json::json;
+use std::io::Read;
 
 use crate::helpers::*;
 
@@ -289,18 +287,6 @@ async fn oversized_request_heads_are_431() {
     )
     .await;
     assert_eq!(status, 431);
-}
-
-/// A raw HTTP/1.1 exchange, for requests reqwest will not send.
-fn raw_http(port: u16, request: &[u8]) -> String {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    stream.write_all(request).expect("write");
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    String::from_utf8_lossy(&response).into_owned()
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! `TEST_BACKEND=postgres TEST_POSTGRES_URL=…` (`make test` does both when it can).
 
 mod auth;
+mod browser_login;
 mod cors;
 mod dev_issuer;
 mod helpers;

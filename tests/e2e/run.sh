@@ -27,4 +27,10 @@ echo "== browser tests (Chromium)"
 if [ ! -d "$HERE/node_modules/playwright-core" ] || [ "$HERE/package-lock.json" -nt "$HERE/node_modules/.package-lock.json" ]; then
   (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The SPA's vendored SDK is the one its lock file names.
+ROOT=$(cd "$HERE/../.." && pwd)
+(cd "$ROOT/docker/spa-vendor" && npm ci --no-audit --no-fund --loglevel=error)
+SDK=node_modules/@auth0/auth0-spa-js/dist/auth0-spa-js.production.js
+cmp -s "$ROOT/docker/spa-vendor/$SDK" "$ROOT/docker/spa/vendor/auth0-spa-js.production.js" \
+  || { echo "docker/spa/vendor/ differs from docker/spa-vendor/package-lock.json: run make spa-vendor"; exit 1; }
 CHROMIUM="$CHROMIUM" node "$HERE/run.mjs"

@@ -434,5 +434,25 @@ mod tests {
         assert!(constant_time_eq(b"secret", b"secret"));
         assert!(!constant_time_eq(b"secret", b"secreT"));
         assert!(!constant_time_eq(b"secret", b"secrets"));
+        // Two differences that would cancel out if they were XORed together.
+        assert!(!constant_time_eq(b"ab", b"ba"));
+    }
+
+    #[test]
+    fn an_unreadable_key_is_an_error_and_left_as_it_is() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("key.pem");
+        fs::write(&path, [0xff, 0xfe, 0x00]).expect("write");
+        assert!(matches!(
+            load_or_create_key(&path),
+            Err(DevIssuerError::Read { .. })
+        ));
+        assert_eq!(fs::read(&path).expect("read"), [0xff, 0xfe, 0x00]);
+        let not_a_file = dir.path().join("folder");
+        fs::create_dir(&not_a_file).expect("mkdir");
+        assert!(matches!(
+            load_or_create_key(&not_a_file),
+            Err(DevIssuerError::Read { .. })
+        ));
     }
 }

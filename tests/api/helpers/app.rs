@@ -222,3 +222,16 @@ pub fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> &'a st
 pub fn detail(message: &str) -> Value {
     json!({ "detail": message })
 }
+
+/// A raw HTTP/1.1 exchange, for requests reqwest will not send (blocking).
+pub fn raw_http(port: u16, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    stream.write_all(request).expect("write");
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    String::from_utf8_lossy(&response).into_owned()
+}
