@@ -11,6 +11,7 @@ pub mod auth;
 pub mod db;
 pub mod error;
 pub mod policy;
+pub mod probe;
 pub mod settings;
 pub mod startup;
 pub mod state;

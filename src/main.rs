@@ -33,6 +33,12 @@ enum Command {
     },
     /// Print the effective settings (secrets redacted); exit non-zero when they are invalid.
     Check,
+    /// Ask the running server whether it is alive (/api/health/) or, with
+    /// --ready, ready (/api/ready/); exit 0 on 200. For container health checks.
+    Probe {
+        #[arg(long)]
+        ready: bool,
+    },
     /// Print what the settings schema renders: `toml` (config/default.toml)
     /// or `readme` (the README's table of settings).
     Schema {
@@ -86,6 +92,19 @@ fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Migrate { revert_all } => migrate(&settings, revert_all),
         Command::Schema { .. } => ExitCode::SUCCESS,
+        Command::Probe { ready } => {
+            let path = if ready { "/api/ready/" } else { "/api/health/" };
+            match todoapi::probe::probe(&settings, path) {
+                Ok(status) => {
+                    println!("{status}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("todoapi: probe: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Check => {
             print!("{}", settings.describe());
             let unknown =

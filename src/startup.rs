@@ -11,6 +11,7 @@ use actix_web::{App, HttpServer, web};
 
 use crate::api;
 use crate::api::cors::CorsPolicy;
+use crate::api::proxy::Origin;
 use crate::api::router::Router;
 use crate::auth::Authenticator;
 use crate::auth::dev_issuer::{self, DevIssuer};
@@ -171,6 +172,7 @@ impl Application {
                 let static_dir = static_dir.clone();
                 let dev_issuer_on = state.dev_issuer.is_some();
                 let max_header_bytes = settings.server.max_header_bytes;
+                let trusted = settings.server.trusted_proxies.clone();
                 App::new()
                     .app_data(state.clone())
                     .wrap(from_fn(move |req, next| {
@@ -186,9 +188,15 @@ impl Application {
                             .add((header::X_FRAME_OPTIONS, "DENY")),
                     )
                     // The path without its query string: a client could put a token there.
+                    // The client as trusted proxies report it, else the peer.
                     .wrap(
-                        Logger::new("%a %{method}xi %U %s %b %Dms")
-                            .custom_request_replace("method", |req| req.method().to_string()),
+                        Logger::new("%{client}xi %{method}xi %U %s %b %Dms")
+                            .custom_request_replace("method", |req| req.method().to_string())
+                            .custom_request_replace("client", move |req| {
+                                Origin::of_service(req, &trusted)
+                                    .client
+                                    .map_or_else(|| "-".to_owned(), |ip| ip.to_string())
+                            }),
                     )
                     .configure(|cfg| router.configure(cfg, &settings.rest_framework))
                     .configure(|cfg| {
@@ -211,6 +219,8 @@ impl Application {
         if workers > 0 {
             server = server.workers(workers);
         }
+        // SIGTERM: stop accepting, let in-flight requests finish, then return.
+        server = server.shutdown_timeout(state.settings.server.shutdown_timeout_secs);
         Ok(Application {
             port,
             server: server.run(),

@@ -1,10 +1,10 @@
 //! `GET /api/`: DefaultRouter's API root, the absolute URL of each registered
 //! viewset's list (the links come from the router).
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value};
 
+use super::proxy::Origin;
 use super::router::API_PREFIX;
 use crate::state::AppState;
 
@@ -16,7 +16,7 @@ pub fn get(
 ) -> HttpResponse {
     // `/api/.json` links to `/api/task.json`, as DRF's root keeps the format suffix.
     let json_suffix = req.path().trim_end_matches('/').ends_with(".json");
-    let base = base_url(&req, state.settings.server.trust_proxy_headers);
+    let base = base_url(&req, &state);
     let body: Map<String, Value> = links
         .iter()
         .map(|(basename, pattern)| {
@@ -34,32 +34,11 @@ pub fn get(
     HttpResponse::Ok().json(body)
 }
 
-/// `scheme://host` as the client addressed us. Forwarded headers count only
-/// behind a trusted proxy (`server.trust_proxy_headers`), else anyone could
-/// make the links point elsewhere.
-pub fn base_url(req: &HttpRequest, trust_proxy_headers: bool) -> String {
-    if trust_proxy_headers {
-        let info = req.connection_info();
-        return format!(
-            "{}://{}",
-            info.scheme(),
-            sanitize_host(info.host()).unwrap_or("localhost")
-        );
-    }
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .and_then(sanitize_host)
-        .map(str::to_owned)
+/// `scheme://host` as the client addressed us (through trusted proxies only).
+pub fn base_url(req: &HttpRequest, state: &AppState) -> String {
+    let origin = Origin::of(req, &state.settings.server.trusted_proxies);
+    let host = origin
+        .host
         .unwrap_or_else(|| req.app_config().host().to_owned());
-    format!("http://{host}")
-}
-
-fn sanitize_host(host: &str) -> Option<&str> {
-    let ok = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-    ok.then_some(host)
+    format!("{}://{host}", origin.scheme)
 }

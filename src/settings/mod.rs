@@ -11,6 +11,7 @@
 
 mod describe;
 mod layers;
+pub mod net;
 pub mod schema;
 mod validate;
 
@@ -27,6 +28,7 @@ use url::Url;
 
 use crate::policy::{Ownership, PermissionClass, UsernameHandler};
 use layers::EnvLayer;
+pub use net::{IpNet, TrustedProxies};
 pub use validate::is_hmac;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,8 +84,10 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Request line and headers together; more is 431.
     pub max_header_bytes: usize,
-    /// Build absolute URLs from `X-Forwarded-Proto`/`X-Forwarded-Host` (behind a trusted proxy).
-    pub trust_proxy_headers: bool,
+    /// Proxies whose `X-Forwarded-*` headers are believed.
+    pub trusted_proxies: TrustedProxies,
+    /// How long SIGTERM waits for in-flight requests.
+    pub shutdown_timeout_secs: u64,
     /// Django's `TIME_ZONE`: what "today" is for a task's default dates.
     pub time_zone: jiff::tz::TimeZone,
     /// Its name as given, for `todoapi check`.

@@ -100,10 +100,16 @@ pub const SETTINGS: &[Setting] = &[
         "request line and headers; more gets 431 (1024 to 131072)",
     ),
     setting(
-        "server.trust_proxy_headers",
-        "false",
-        Boolean,
-        "build absolute URLs from X-Forwarded-Proto/-Host (only behind a proxy that sets them)",
+        "server.trusted_proxies",
+        "[]",
+        List,
+        "proxies (addresses or CIDRs, e.g. \"10.0.0.0/8\") whose X-Forwarded-For/-Proto/-Host are believed; empty = none",
+    ),
+    setting(
+        "server.shutdown_timeout_secs",
+        "30",
+        Integer,
+        "on SIGTERM: stop accepting, let in-flight requests finish for up to this, then exit",
     ),
     setting(
         "server.time_zone",
@@ -338,6 +344,12 @@ pub fn is_known(key: &str) -> bool {
         _ => key == s.key,
     })
 }
+
+/// Keys of earlier versions, and what replaced them.
+pub const RETIRED: &[(&str, &str)] = &[(
+    "server.trust_proxy_headers",
+    "replaced by server.trusted_proxies: list the proxies' addresses instead (e.g. [\"127.0.0.1\"])",
+)];
 
 /// The known key nearest to an unknown one: one it begins (`database.pool`
 /// for `database.pool_size`), else the closest by edit distance, within reason.

@@ -162,6 +162,10 @@ pub(super) fn unknown_keys(origins: &Origins) -> Vec<String> {
             .iter()
             .filter(|k| !k.is_empty() && !schema::is_known(k))
         {
+            if let Some((_, replaced)) = schema::RETIRED.iter().find(|(old, _)| old == key) {
+                problems.push(format!("{key} (from {origin}): {replaced}"));
+                continue;
+            }
             let hint = schema::nearest(key)
                 .map(|k| format!("; did you mean {k}?"))
                 .unwrap_or_default();
@@ -240,6 +244,14 @@ fn server(r: &mut Reader) -> ServerSettings {
             jiff::tz::TimeZone::UTC
         }
     };
+    let mut trusted = Vec::new();
+    for item in r.list("server.trusted_proxies") {
+        match item.parse::<IpNet>() {
+            Ok(net) => trusted.push(net),
+            Err(e) => r.problem("server.trusted_proxies", format!("{item:?}: {e}")),
+        }
+    }
+    let trusted_proxies = TrustedProxies::new(trusted);
     let static_dir = Some(r.text("server.static_dir").trim().to_owned())
         .filter(|d| !d.is_empty())
         .map(PathBuf::from);
@@ -250,7 +262,8 @@ fn server(r: &mut Reader) -> ServerSettings {
         workers: r.integer("server.workers"),
         max_body_bytes,
         max_header_bytes,
-        trust_proxy_headers: r.boolean("server.trust_proxy_headers"),
+        trusted_proxies,
+        shutdown_timeout_secs: r.integer("server.shutdown_timeout_secs"),
         time_zone,
         time_zone_name,
     }

@@ -616,7 +616,7 @@ async fn web_message_posts_the_answer_to_the_clients_origin_only() {
 
 #[tokio::test]
 async fn behind_a_tls_proxy_the_session_works_in_another_sites_iframe() {
-    let app = spawn_app_with(&[("APP__SERVER__TRUST_PROXY_HEADERS", "true")]).await;
+    let app = spawn_app_with(&[("APP__SERVER__TRUSTED_PROXIES", "127.0.0.1")]).await;
     let mut form: Vec<(String, String)> = vec![("sub".into(), "auth0|alice".into())];
     form.extend(
         code_request()
@@ -636,6 +636,20 @@ async fn behind_a_tls_proxy_the_session_works_in_another_sites_iframe() {
         cookie.contains("Secure")
             && cookie.contains("SameSite=None")
             && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    // From a peer that is not a trusted proxy, X-Forwarded-Proto means nothing.
+    let untrusted = spawn_app().await;
+    let (_, headers, _) = text(
+        untrusted
+            .anonymous(Method::POST, "/authorize")
+            .header("X-Forwarded-Proto", "https")
+            .form(&form),
+    )
+    .await;
+    let (_, cookie) = session_cookie(&headers);
+    assert!(
+        cookie.contains("SameSite=Lax") && !cookie.contains("Secure"),
         "{cookie}"
     );
 }

@@ -414,23 +414,8 @@ async fn tokens_and_keys_never_reach_the_log() {
         ("APP__AUTH__DEV_ISSUER__KEY_PATH", key_var.as_str()),
         ("RUST_LOG", "debug"),
     ];
-    let mut child = Running::spawn(
-        todoapi(&["serve"], &vars)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped()),
-    );
+    let (mut child, base) = Running::serve(&vars);
     let mut stdout = child.stdout.take().expect("stdout");
-    let mut first_line = Vec::new();
-    let mut byte = [0u8; 1];
-    while stdout.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
-        first_line.push(byte[0]);
-    }
-    let line = String::from_utf8_lossy(&first_line).into_owned();
-    let base = line
-        .trim_start_matches("todoapi is listening on ")
-        .trim()
-        .to_owned();
-    assert!(base.starts_with("http://127.0.0.1:"), "{line}");
 
     let client = client();
     let tokens = vec![

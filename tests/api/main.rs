@@ -8,12 +8,15 @@ mod cors;
 mod dev_issuer;
 mod helpers;
 mod hostile;
+mod lifecycle;
 mod migrations;
 mod modules;
 mod original_db;
 mod ownership;
 mod permissions;
+mod proxy;
 mod resilience;
 mod router;
 mod settings;
+
 mod tasks;

@@ -15,6 +15,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("error", &["db"]),
     ("auth", &["db", "error", "policy", "settings"]),
     ("state", &["auth", "db", "settings"]),
+    ("probe", &["settings"]),
     (
         "api",
         &["auth", "db", "error", "policy", "settings", "state"],

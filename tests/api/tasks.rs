@@ -886,14 +886,31 @@ async fn api_root_links_to_the_task_list() {
 
 #[tokio::test]
 async fn api_root_behind_a_trusted_proxy() {
-    let app = spawn_app_with(&[("APP__SERVER__TRUST_PROXY_HEADERS", "true")]).await;
-    let (_, _, body) = send(
+    let forwarded = |app: &TestApp| {
         app.authed(Method::GET, "/api/")
             .header("X-Forwarded-Proto", "https")
-            .header("X-Forwarded-Host", "todo.example.com"),
-    )
-    .await;
-    assert_eq!(body, json!({"task": "https://todo.example.com/api/task/"}));
+            .header("X-Forwarded-Host", "todo.example.com")
+    };
+    // The test's requests come from 127.0.0.1: a trusted proxy when listed.
+    for trusted in ["127.0.0.1", "127.0.0.0/8, 10.0.0.0/8", "::1, 127.0.0.1/32"] {
+        let app = spawn_app_with(&[("APP__SERVER__TRUSTED_PROXIES", trusted)]).await;
+        let (_, _, body) = send(forwarded(&app)).await;
+        assert_eq!(
+            body,
+            json!({"task": "https://todo.example.com/api/task/"}),
+            "{trusted}"
+        );
+    }
+    // Anyone else's headers are ignored.
+    for trusted in ["", "10.0.0.0/8", "::1"] {
+        let app = spawn_app_with(&[("APP__SERVER__TRUSTED_PROXIES", trusted)]).await;
+        let (_, _, body) = send(forwarded(&app)).await;
+        assert_eq!(
+            body,
+            json!({"task": format!("http://127.0.0.1:{}/api/task/", app.port)}),
+            "{trusted:?}"
+        );
+    }
 }
 
 #[tokio::test]

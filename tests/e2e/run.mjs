@@ -94,6 +94,8 @@ server = spawn(path.join(root, "target/debug/todoapi"), ["serve"], {
     APP__AUTH__DEV_ISSUER__CALLBACK_URLS: `${proxyOrigin}/callback`,
     APP__AUTH__DEV_ISSUER__LOGOUT_URLS: proxyOrigin,
     APP__CORS__ALLOWED_ORIGINS: proxyOrigin,
+    // The TLS proxy below is on loopback: its X-Forwarded-* headers count.
+    APP__SERVER__TRUSTED_PROXIES: "127.0.0.1",
     RUST_LOG: "warn",
   },
   stdio: ["ignore", "pipe", "inherit"],

@@ -15,6 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::issuer;
 use super::token::browser_tokens;
 use crate::api::body::{self, Data};
+use crate::api::proxy::Origin;
 use crate::auth::dev_issuer::DevIssuer;
 use crate::auth::dev_issuer::browser::{Grant, SignIn};
 use crate::auth::users::MAX_USERNAME_CHARS;
@@ -275,7 +276,7 @@ pub(super) async fn sign_in(
     let session = issuer.browsers.sign_in(user.clone());
     // Behind TLS (a proxy says so), the session also works in another site's
     // iframe (silent sign-in), as Auth0's does; plain http allows only Lax.
-    let https = req.connection_info().scheme() == "https";
+    let https = Origin::of(&req, &state.settings.server.trusted_proxies).is_https();
     let cookie = Cookie::build(SESSION_COOKIE, session)
         .path("/")
         .http_only(true)

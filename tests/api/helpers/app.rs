@@ -118,6 +118,33 @@ impl Drop for Running {
     }
 }
 
+impl Running {
+    /// `todoapi serve` with these variables, stdout and stderr piped; waits
+    /// for its first line and returns the base URL it announced.
+    pub fn serve(vars: &[(&str, &str)]) -> (Running, String) {
+        use std::io::Read;
+        let mut child = Running::spawn(
+            todoapi(&["serve"], vars)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped()),
+        );
+        let mut first_line = Vec::new();
+        if let Some(stdout) = child.stdout.as_mut() {
+            let mut byte = [0u8; 1];
+            while stdout.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
+                first_line.push(byte[0]);
+            }
+        }
+        let line = String::from_utf8_lossy(&first_line).into_owned();
+        let base = line
+            .trim_start_matches("todoapi is listening on ")
+            .trim()
+            .to_owned();
+        assert!(base.starts_with("http://127.0.0.1:"), "{line}");
+        (child, base)
+    }
+}
+
 /// `todoapi <args>` in the test profile on the database at `url`, run to its end.
 pub fn todoapi_on(url: &str, args: &[&str]) -> std::process::Output {
     todoapi_with_db(url, args, &[])
@@ -185,16 +212,7 @@ impl TestApp {
     }
 
     pub fn count(&self, table_and_filter: &str) -> i64 {
-        #[derive(QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let mut conn = self.db.connect();
-        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table_and_filter}"))
-            .get_result::<Count>(&mut conn)
-            .expect("count")
-            .n
+        count_in(&self.db, table_and_filter)
     }
 }
 
@@ -234,4 +252,18 @@ pub fn raw_http(port: u16, request: &[u8]) -> String {
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response);
     String::from_utf8_lossy(&response).into_owned()
+}
+
+/// `SELECT COUNT(*) FROM <table_and_filter>` on a test database.
+pub fn count_in(db: &TestDb, table_and_filter: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = db.connect();
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table_and_filter}"))
+        .get_result::<Count>(&mut conn)
+        .expect("count")
+        .n
 }
