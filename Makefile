@@ -1,12 +1,12 @@
 # todoapi: `make run` serves on 127.0.0.1:8000 (SQLite under var/), `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-postgres test-postman test-e2e spa-vendor fuzz mutants token migrate check fmt lint build release
+.PHONY: run test test-sqlite test-postgres test-postman test-e2e test-deploy docker spa-vendor fuzz mutants token migrate check fmt lint build release
 
 run: ## the server, development profile, SQLite under var/
 	$(CARGO) run --bin todoapi -- serve
 
-test: test-sqlite test-postgres test-postman test-e2e ## every test: unit, API suite on SQLite, on PostgreSQL when TEST_POSTGRES_URL is set, the Postman collection, the browser tests
+test: test-sqlite test-postgres test-postman test-e2e test-deploy ## every test: unit, API suite on SQLite, on PostgreSQL when TEST_POSTGRES_URL is set, the Postman collection, the browser tests, the deployment
 
 test-sqlite:
 	$(CARGO) test --all-targets
@@ -27,6 +27,13 @@ test-e2e: ## the browser tests in Chromium: the SPA's sign-in and tasks, auth0-j
 
 # The lock file lives outside docker/spa so that what is served is only the app.
 SPA_SDK = docker/spa-vendor/node_modules/@auth0/auth0-spa-js/dist/auth0-spa-js.production.js
+test-deploy: ## docker/ without a Docker engine: replicas on PostgreSQL (TEST_POSTGRES_URL), nginx, Chromium, a rolling restart; compose and Dockerfile lint
+	tests/e2e/deploy.sh
+
+docker: ## the API's image (needs a Docker engine)
+	@command -v docker >/dev/null || { echo "make docker: no docker command here (the image is tested without it: make test-deploy)"; exit 1; }
+	docker build -f docker/Dockerfile -t todoapi .
+
 spa-vendor: ## copy auth0-spa-js from the npm registry (docker/spa-vendor/package-lock.json) into docker/spa/vendor/
 	cd docker/spa-vendor && npm ci --no-audit --no-fund --loglevel=error
 	cp $(SPA_SDK) docker/spa/vendor/

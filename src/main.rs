@@ -211,7 +211,7 @@ fn serve(settings: Settings) -> ExitCode {
             .await
             .map_err(|e| e.to_string())?;
         announce(&app, &shown);
-        app.run_until_stopped().await.map_err(|e| e.to_string())
+        app.run_until_signalled().await.map_err(|e| e.to_string())
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,10 +3,13 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-use actix_web::dev::Server;
-use actix_web::http::header;
-use actix_web::middleware::{DefaultHeaders, Logger, from_fn};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::{ConnectionType, header};
+use actix_web::middleware::{DefaultHeaders, Logger, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::api;
@@ -27,6 +30,33 @@ pub struct Application {
     server: Server,
     dev_issuer: Option<Arc<DevIssuer>>,
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// Set on SIGTERM: every response closes its connection.
+    draining: Arc<AtomicBool>,
+    drain: Duration,
+    /// The listening socket (a second handle), to refuse new connections
+    /// before stopping.
+    listening: Option<TcpListener>,
+}
+
+/// After the listener closes, how long connections already accepted have
+/// to send their request before the server stops.
+const ACCEPTED_GRACE: Duration = Duration::from_millis(500);
+
+/// While draining, each response tells the client (a proxy) not to reuse
+/// its connection, so that by the time idle connections are closed no
+/// proxy is about to send a request on one.
+async fn close_when_draining(
+    draining: Arc<AtomicBool>,
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    if draining.load(Ordering::Relaxed) {
+        res.response_mut()
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
+    Ok(res)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -163,9 +193,13 @@ impl Application {
             }
             there
         });
+        let draining = Arc::new(AtomicBool::new(false));
+        let listening = listener.try_clone().ok();
         let mut server = HttpServer::new({
             let state = state.clone();
+            let draining = draining.clone();
             move || {
+                let draining = draining.clone();
                 let settings = &state.settings;
                 let cors = cors.clone();
                 let router = router.clone();
@@ -175,6 +209,9 @@ impl Application {
                 let trusted = settings.server.trusted_proxies.clone();
                 App::new()
                     .app_data(state.clone())
+                    .wrap(from_fn(move |req, next| {
+                        close_when_draining(draining.clone(), req, next)
+                    }))
                     .wrap(from_fn(move |req, next| {
                         api::limits::limit_head(max_header_bytes, req, next)
                     }))
@@ -219,13 +256,18 @@ impl Application {
         if workers > 0 {
             server = server.workers(workers);
         }
-        // SIGTERM: stop accepting, let in-flight requests finish, then return.
-        server = server.shutdown_timeout(state.settings.server.shutdown_timeout_secs);
+        // Signals are ours (run_until_signalled): SIGTERM drains first.
+        server = server
+            .shutdown_timeout(state.settings.server.shutdown_timeout_secs)
+            .disable_signals();
         Ok(Application {
             port,
             server: server.run(),
             dev_issuer,
             background,
+            draining,
+            drain: Duration::from_secs(state.settings.server.shutdown_drain_secs),
+            listening,
         })
     }
 
@@ -238,7 +280,56 @@ impl Application {
         self.dev_issuer.clone()
     }
 
-    /// Serves until the server stops (a signal, or its handle).
+    /// Serves until a signal stops it. SIGTERM (an orchestrator's stop):
+    /// for `server.shutdown_drain_secs` every response closes its
+    /// connection, then the listener closes and requests in flight finish
+    /// within `server.shutdown_timeout_secs`. SIGINT (Ctrl-C) and SIGQUIT
+    /// stop at once.
+    pub async fn run_until_signalled(mut self) -> std::io::Result<()> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let handle = self.server.handle();
+        let draining = self.draining.clone();
+        let drain = self.drain;
+        let listening = self.listening.take();
+        let signals = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::quit()),
+        );
+        match signals {
+            (Ok(mut term), Ok(mut int), Ok(mut quit)) => {
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = term.recv() => {
+                            log::info!(
+                                "SIGTERM: draining for {} s, then stopping",
+                                drain.as_secs()
+                            );
+                            draining.store(true, Ordering::Relaxed);
+                            tokio::time::sleep(drain).await;
+                            // Refuse new connections (a proxy retries those
+                            // elsewhere), give the ones just accepted time to
+                            // be read, then stop: actix drops connections it
+                            // has not started to read.
+                            if let Some(listener) = &listening {
+                                let _ = socket2::SockRef::from(listener)
+                                    .shutdown(std::net::Shutdown::Read);
+                            }
+                            handle.pause().await;
+                            tokio::time::sleep(ACCEPTED_GRACE).await;
+                            handle.stop(true).await;
+                        }
+                        _ = int.recv() => handle.stop(false).await,
+                        _ = quit.recv() => handle.stop(false).await,
+                    }
+                });
+            }
+            _ => log::warn!("cannot listen for signals: stop the server with SIGKILL"),
+        }
+        self.run_until_stopped().await
+    }
+
+    /// Serves until the server stops (its handle; tests).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         for task in self.background {

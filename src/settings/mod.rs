@@ -86,7 +86,9 @@ pub struct ServerSettings {
     pub max_header_bytes: usize,
     /// Proxies whose `X-Forwarded-*` headers are believed.
     pub trusted_proxies: TrustedProxies,
-    /// How long SIGTERM waits for in-flight requests.
+    /// On SIGTERM: how long to serve on, closing each connection after its response.
+    pub shutdown_drain_secs: u64,
+    /// Then: how long requests in flight may take.
     pub shutdown_timeout_secs: u64,
     /// Django's `TIME_ZONE`: what "today" is for a task's default dates.
     pub time_zone: jiff::tz::TimeZone,

@@ -106,10 +106,16 @@ pub const SETTINGS: &[Setting] = &[
         "proxies (addresses or CIDRs, e.g. \"10.0.0.0/8\") whose X-Forwarded-For/-Proto/-Host are believed; empty = none",
     ),
     setting(
+        "server.shutdown_drain_secs",
+        "3",
+        Integer,
+        "on SIGTERM, first keep serving this long with every response closing its connection (proxies move off)",
+    ),
+    setting(
         "server.shutdown_timeout_secs",
         "30",
         Integer,
-        "on SIGTERM: stop accepting, let in-flight requests finish for up to this, then exit",
+        "then: stop accepting, let in-flight requests finish for up to this, and exit 0",
     ),
     setting(
         "server.time_zone",

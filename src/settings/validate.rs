@@ -263,6 +263,7 @@ fn server(r: &mut Reader) -> ServerSettings {
         max_body_bytes,
         max_header_bytes,
         trusted_proxies,
+        shutdown_drain_secs: r.integer("server.shutdown_drain_secs"),
         shutdown_timeout_secs: r.integer("server.shutdown_timeout_secs"),
         time_zone,
         time_zone_name,

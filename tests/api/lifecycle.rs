@@ -1,6 +1,8 @@
 //! The binary's life as an orchestrator sees it: `todoapi probe` for its
-//! health checks, and SIGTERM for a rolling restart (stop accepting, let the
-//! requests in flight finish within `server.shutdown_timeout_secs`, exit 0).
+//! health checks, and SIGTERM for a rolling restart (serve on for
+//! `server.shutdown_drain_secs` closing each connection after its answer,
+//! stop accepting, let the requests in flight finish within
+//! `server.shutdown_timeout_secs`, exit 0).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -8,13 +10,14 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::*;
 
-fn serve(db: &TestDb, jwks: &JwksServer, shutdown_secs: &str) -> (Running, u16) {
+fn serve(db: &TestDb, jwks: &JwksServer, drain_secs: &str, shutdown_secs: &str) -> (Running, u16) {
     let (child, base) = Running::serve(&[
         ("APP_ENV", "test"),
         ("APP__SERVER__PORT", "0"),
         ("APP__DATABASE__URL", db.url()),
         ("APP__AUTH__JWKS_URI", jwks.uri.as_str()),
         ("APP__AUTH__DEV_ISSUER__ENABLED", "false"),
+        ("APP__SERVER__SHUTDOWN_DRAIN_SECS", drain_secs),
         ("APP__SERVER__SHUTDOWN_TIMEOUT_SECS", shutdown_secs),
     ]);
     let port = base
@@ -95,14 +98,20 @@ fn half_sent_post(port: u16, body: &str) -> TcpStream {
 async fn sigterm_finishes_in_flight_requests_then_exits_0() {
     let jwks = JwksServer::start(&["k1"]).await;
     let db = TestDb::new();
-    let (mut child, port) = serve(&db, &jwks, "10");
+    let (mut child, port) = serve(&db, &jwks, "1", "10");
     let outcome = tokio::task::spawn_blocking(move || {
         wait_ready(port);
         let body = r#"{"title": "Sent during a restart", "content": "Still saved."}"#;
         let mut in_flight = half_sent_post(port, body);
         std::thread::sleep(Duration::from_millis(200));
         terminate(&child);
-        // Stops accepting at once...
+        std::thread::sleep(Duration::from_millis(200));
+        // Draining: still served, each answer closing its connection...
+        let during = raw_http(
+            port,
+            b"GET /api/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        );
+        // ...then the listener closes...
         let refused = refused_soon(port);
         // ...and still answers the request it has.
         in_flight
@@ -111,15 +120,17 @@ async fn sigterm_finishes_in_flight_requests_then_exits_0() {
         let mut answer = Vec::new();
         let _ = in_flight.read_to_end(&mut answer);
         let (status, _) = wait_exit(&mut child, Duration::from_secs(15));
-        (
-            refused,
-            String::from_utf8_lossy(&answer).into_owned(),
-            status,
-        )
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        (during, refused, answer, status)
     })
     .await
     .expect("the exchange");
-    let (refused, answer, status) = outcome;
+    let (during, refused, answer, status) = outcome;
+    assert!(during.starts_with("HTTP/1.1 200"), "{during}");
+    assert!(
+        during.to_ascii_lowercase().contains("connection: close"),
+        "{during}"
+    );
     assert!(refused, "new connections are refused after SIGTERM");
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
     assert!(answer.contains("Sent during a restart"), "{answer}");
@@ -134,7 +145,7 @@ async fn sigterm_finishes_in_flight_requests_then_exits_0() {
 async fn a_request_that_never_ends_holds_the_exit_only_for_the_timeout() {
     let jwks = JwksServer::start(&["k1"]).await;
     let db = TestDb::new();
-    let (mut child, port) = serve(&db, &jwks, "1");
+    let (mut child, port) = serve(&db, &jwks, "0", "1");
     let (status, took) = tokio::task::spawn_blocking(move || {
         wait_ready(port);
         let _stuck = half_sent_post(port, r#"{"title": "never", "content": "finished"}"#);
@@ -155,7 +166,7 @@ async fn a_request_that_never_ends_holds_the_exit_only_for_the_timeout() {
 async fn probe_answers_for_the_running_server() {
     let jwks = JwksServer::start(&["k1"]).await;
     let db = TestDb::new();
-    let (mut child, port) = serve(&db, &jwks, "10");
+    let (mut child, port) = serve(&db, &jwks, "0", "10");
     let port_text = port.to_string();
     let probe = |args: &[&str], port: &str| {
         todoapi(

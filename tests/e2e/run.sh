@@ -10,23 +10,13 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  echo "== browser tests SKIPPED: Node.js and npm are not installed"
-  exit 0
-fi
-if [ ! -x "$CHROMIUM" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "== installing Debian's chromium for the browser tests"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
-    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-fi
-if [ ! -x "$CHROMIUM" ]; then
-  echo "== browser tests SKIPPED: no $CHROMIUM (apt-get install chromium, or set CHROMIUM)"
-  exit 0
-fi
+. "$HERE/common.sh"
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+  || skip "browser tests" "Node.js and npm are not installed"
+apt_install "$CHROMIUM" chromium
+[ -x "$CHROMIUM" ] || skip "browser tests" "no $CHROMIUM (apt-get install chromium, or set CHROMIUM)"
 echo "== browser tests (Chromium)"
-if [ ! -d "$HERE/node_modules/playwright-core" ] || [ "$HERE/package-lock.json" -nt "$HERE/node_modules/.package-lock.json" ]; then
-  (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+npm_ready "$HERE"
 # The SPA's vendored SDK is the one its lock file names.
 ROOT=$(cd "$HERE/../.." && pwd)
 (cd "$ROOT/docker/spa-vendor" && npm ci --no-audit --no-fund --loglevel=error)

@@ -1,0 +1,358 @@
+// The deployment, tested without a Docker engine: what docker/compose.yaml
+// runs, on this machine's PostgreSQL, nginx and Chromium.
+//
+// - a database of the test's own on the local PostgreSQL (TEST_POSTGRES_URL),
+//   migrated once as compose's migrate service does;
+// - two `todoapi serve` replicas on it;
+// - nginx twice, with the project's own templates (docker/nginx/, the files
+//   the image mounts; only the upstream addresses, ports and paths differ):
+//   production (plain http) and development (TLS, the development issuer);
+// - Chromium through the development nginx: the SPA's scenario;
+// - through the production nginx: a task made through replica A is listed
+//   through B, 401/403 bodies and WWW-Authenticate pass untouched, the API
+//   root's links name the proxy, the SPA's files and their caching, gzip,
+//   413; and a rolling restart (SIGTERM to each replica in turn during a
+//   load) loses no request.
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildTodoapi, check, launchBrowser, makeCertificate, spaScenario, startTodoapi } from "./lib.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const shots = path.join(root, "target/e2e");
+const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
+const nginxPath = process.env.NGINX_BIN || "/usr/sbin/nginx";
+const postgres = new URL(process.env.TEST_POSTGRES_URL);
+const tmp = mkdtempSync(path.join(tmpdir(), "todoapi-deploy-"));
+chmodSync(tmp, 0o755);
+mkdirSync(shots, { recursive: true });
+
+const children = new Set();
+const nginxes = []; // the nginx masters: stopped with SIGTERM, so that their workers go too
+const database = `todoapi_deploy_${process.pid}_${Date.now() % 100000}`;
+let databaseMade = false;
+function psql(sql) {
+  execFileSync("psql", [postgres.href, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { stdio: ["ignore", "ignore", "inherit"] });
+}
+/** Stops the nginx masters (SIGTERM: they stop their workers) and waits. */
+async function stopNginx() {
+  for (const child of nginxes) child.kill("SIGTERM");
+  await Promise.all(nginxes.map(exited));
+  nginxes.length = 0;
+}
+function cleanup() {
+  for (const child of nginxes) child.kill("SIGTERM");
+  for (const child of children) if (!nginxes.includes(child)) child.kill("SIGKILL");
+  if (databaseMade) {
+    try {
+      psql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    } catch (_) {
+      console.error(`could not drop database ${database}`);
+    }
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}
+process.on("exit", cleanup);
+process.on("SIGINT", () => process.exit(130));
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+const exited = (child) =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.on("exit", (code) => resolve(code));
+  });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// --- The database and the replicas' settings.
+psql(`CREATE DATABASE "${database}"`);
+databaseMade = true;
+const databaseUrl = new URL(postgres.href);
+databaseUrl.pathname = `/${database}`;
+const [portA, portB, portWeb, portTls, portPlain] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+const siteOrigin = `https://app.todo.localhost:${portTls}`;
+const shared = {
+  APP_ENV: "development",
+  APP_CONFIG_DIR: path.join(root, "config"),
+  DATABASE_URL: databaseUrl.href,
+  APP__DATABASE__MIGRATE_ON_START: "false",
+  APP__SERVER__WORKERS: "2",
+  APP__SERVER__STATIC_DIR: "",
+  APP__SERVER__TRUSTED_PROXIES: "127.0.0.1",
+  APP__SERVER__SHUTDOWN_TIMEOUT_SECS: "10",
+  // One key and one issuer name for both replicas: each trusts the other's tokens.
+  APP__AUTH__DEV_ISSUER__KEY_PATH: path.join(tmp, "dev_issuer_key.pem"),
+  APP__AUTH__DEV_ISSUER__ISSUER: `${siteOrigin}/`,
+  APP__AUTH__DEV_ISSUER__CALLBACK_URLS: `${siteOrigin}/`,
+  APP__AUTH__DEV_ISSUER__LOGOUT_URLS: `${siteOrigin}/`,
+  // A route that needs a scope nobody has, for a 403 through the proxy.
+  "APP__REST_FRAMEWORK__PERMISSIONS__API-ROOT": "IsAuthenticated, HasScope:admin:tasks",
+};
+const binary = buildTodoapi(root);
+execFileSync(binary, ["migrate"], { env: { PATH: process.env.PATH, RUST_LOG: "warn", ...shared }, stdio: ["ignore", "ignore", "inherit"] });
+
+async function replica(port) {
+  const started = await startTodoapi(binary, root, { ...shared, APP__SERVER__PORT: String(port) });
+  children.add(started.child);
+  for (let i = 0; i < 200; i++) {
+    const ready = await fetch(`http://127.0.0.1:${port}/api/ready/`).catch(() => null);
+    if (ready && ready.status === 200) return started.child;
+    await sleep(50);
+  }
+  throw new Error(`replica on ${port} never became ready`);
+}
+const replicas = { A: await replica(portA), B: await replica(portB) };
+const ports = { A: portA, B: portB };
+
+// --- nginx, with the project's templates rendered as the official image's
+// entrypoint renders them (envsubst of the variables given, nothing else).
+function render(template, vars) {
+  return template.replace(/\$\{([A-Z_]+)\}/g, (whole, name) => (name in vars ? vars[name] : whole));
+}
+async function nginx(name, templateDir, vars) {
+  const prefix = path.join(tmp, `nginx-${name}`);
+  const conf = path.join(prefix, "conf");
+  mkdirSync(path.join(conf, "conf.d"), { recursive: true });
+  cpSync(path.join(root, "docker/nginx/todoapi"), path.join(conf, "todoapi"), { recursive: true });
+  for (const file of readdirSync(path.join(root, "docker/nginx", templateDir))) {
+    const text = readFileSync(path.join(root, "docker/nginx", templateDir, file), "utf8");
+    writeFileSync(path.join(conf, "conf.d", file.replace(/\.template$/, "")), render(text, vars));
+  }
+  // The image's own nginx.conf, reduced to what a process of the test needs.
+  writeFileSync(path.join(conf, "nginx.conf"), `
+${process.getuid && process.getuid() === 0 ? "user root;" : ""}
+worker_processes 1;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 1024; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log ${prefix}/access.log;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  include conf.d/*.conf;
+}
+`);
+  const args = ["-p", prefix, "-c", path.join(conf, "nginx.conf"), "-e", path.join(prefix, "error.log")];
+  // nginx reads NGINX from its environment (inherited sockets): none of ours.
+  execFileSync(nginxPath, [...args, "-t", "-q"], { stdio: "inherit", env: {} });
+  const child = spawn(nginxPath, [...args, "-g", "daemon off;"], { stdio: ["ignore", "inherit", "inherit"], env: {} });
+  children.add(child);
+  nginxes.push(child);
+  return child;
+}
+
+// The SPA's folder as a release would be: the project's SPA plus a file
+// with a content hash in its name (an Angular build's main.<hash>.js).
+const spaRoot = path.join(tmp, "spa");
+cpSync(path.join(root, "docker/spa"), spaRoot, { recursive: true });
+writeFileSync(path.join(spaRoot, "main.0123456789abcdef0123.js"), "console.log('hashed');\n");
+const upstream = `server 127.0.0.1:${portA} max_fails=1 fail_timeout=2s; server 127.0.0.1:${portB} max_fails=1 fail_timeout=2s;`;
+const tls = makeCertificate(tmp, ["app.todo.localhost"]);
+await nginx("production", "production", { LISTEN: `127.0.0.1:${portWeb}`, API_SERVERS: upstream, SPA_ROOT: spaRoot });
+await nginx("development", "development", {
+  LISTEN: `127.0.0.1:${portPlain}`,
+  TLS_LISTEN: `127.0.0.1:${portTls}`,
+  TLS_PORT: String(portTls),
+  TLS_CERT: tls.cert,
+  TLS_KEY: tls.key,
+  API_SERVERS: upstream,
+  ISSUER_SERVER: `server 127.0.0.1:${portA};`,
+  SPA_ROOT: spaRoot,
+});
+const web = `http://127.0.0.1:${portWeb}`;
+for (let i = 0; i < 100; i++) {
+  if (await fetch(`${web}/api/health/`).then((r) => r.ok).catch(() => false)) break;
+  await sleep(50);
+}
+console.log(`replicas :${portA} :${portB}; nginx ${web} and ${siteOrigin}`);
+
+// --- Chromium through the development nginx.
+const browser = await launchBrowser(chromiumPath);
+async function browserThroughNginx() {
+  console.log("The SPA through nginx (TLS, the development issuer on replica A):");
+  const plain = await new Promise((resolve, reject) => {
+    http.get({ host: "127.0.0.1", port: portPlain, path: "/tasks?x=1", headers: { host: "app.todo.localhost" } }, (res) => {
+      res.resume();
+      resolve(res);
+    }).on("error", reject);
+  });
+  check(plain.statusCode === 308 && plain.headers.location === `${siteOrigin}/tasks?x=1`, `plain http is sent to https (${plain.statusCode} ${plain.headers.location})`);
+  await spaScenario(browser, siteOrigin, shots, "deploy-spa");
+}
+
+// --- The API through the production nginx.
+const token = JSON.parse(
+  await (await fetch(`http://127.0.0.1:${portA}/oauth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ grant_type: "client_credentials", client_id: "todoapi-dev", client_secret: "todoapi-dev-secret" }),
+  })).text(),
+).access_token;
+const auth = { authorization: `Bearer ${token}` };
+const adminToken = execFileSync(binary, ["token", "--scope", "read:tasks write:tasks admin:tasks"], {
+  env: { PATH: process.env.PATH, RUST_LOG: "warn", ...shared, APP__SERVER__PORT: String(portA) },
+}).toString().trim();
+
+async function answer(url, options = {}) {
+  const response = await fetch(url, { redirect: "manual", ...options });
+  return { status: response.status, headers: response.headers, body: await response.text() };
+}
+
+async function apiThroughNginx() {
+  console.log("The API through nginx (two replicas):");
+  const made = await answer(`http://127.0.0.1:${portA}/api/task/`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ title: "Made on replica A", content: "Seen everywhere" }),
+  });
+  check(made.status === 201, `a task made through replica A (${made.status})`);
+  const id = JSON.parse(made.body).id;
+  const onB = await answer(`http://127.0.0.1:${portB}/api/task/${id}/`, { headers: auth });
+  check(onB.status === 200 && JSON.parse(onB.body).title === "Made on replica A", "is read through replica B");
+  for (let i = 0; i < 4; i++) {
+    const listed = await answer(`${web}/api/task/`, { headers: auth });
+    check(listed.status === 200 && JSON.parse(listed.body).some((t) => t.id === id), `and listed through nginx (request ${i + 1}, either replica)`);
+  }
+
+  // The API's refusals, as the API sends them.
+  for (const [what, path, headers] of [
+    ["no token: 401", "/api/task/", {}],
+    ["a bad token: 401", "/api/task/", { authorization: "Bearer not.a.token" }],
+    ["a missing scope: 403", "/api/", auth],
+  ]) {
+    const direct = await answer(`http://127.0.0.1:${portB}${path}`, { headers });
+    const proxied = await answer(`${web}${path}`, { headers });
+    check(
+      proxied.status === direct.status && proxied.body === direct.body &&
+        proxied.headers.get("www-authenticate") === direct.headers.get("www-authenticate") &&
+        proxied.headers.get("www-authenticate") && proxied.headers.get("allow") === direct.headers.get("allow"),
+      `${what} passes untouched (${proxied.status} ${proxied.body} ${proxied.headers.get("www-authenticate")})`,
+    );
+  }
+  const cors = await answer(`${web}/api/task/`, { headers: { ...auth, origin: "https://elsewhere.example" } });
+  check(cors.headers.get("access-control-allow-origin") === null, "nginx adds no CORS headers of its own");
+
+  // Links built from what the proxy reports (server.trusted_proxies).
+  const rootLinks = await answer(`${web}/api/`, { headers: { authorization: `Bearer ${adminToken}` } });
+  check(rootLinks.status === 200 && JSON.parse(rootLinks.body).task === `${web}/api/task/`, `the API root's links name the proxy (${rootLinks.body})`);
+  const slash = await answer(`${web}/api`, { headers: auth });
+  check(slash.status === 308 && slash.headers.get("location") === "/api/", "/api is sent to /api/ by the API");
+
+  // Bodies: the server's limit, answered in the API's shape by either.
+  const big = JSON.stringify({ title: "big", content: "x".repeat(70000) });
+  const tooLarge = await answer(`${web}/api/task/`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: big });
+  check(tooLarge.status === 413 && tooLarge.body.replace(/\s/g, "") === '{"detail":"Requestbodyistoolarge."}', `a 70 kB body: 413 (${tooLarge.body})`);
+  for (let i = 0; i < 6; i++) {
+    await answer(`${web}/api/task/`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ title: `Padding ${i}`, content: "So that the list is worth compressing." }) });
+  }
+  const zipped = await fetch(`${web}/api/task/`, { headers: { ...auth, "accept-encoding": "gzip" } });
+  check(zipped.headers.get("content-encoding") === "gzip", `JSON is gzipped (${zipped.headers.get("content-encoding")})`);
+  await zipped.text();
+
+  // The SPA's files and their caching.
+  for (const [pathname, status, cache, type] of [
+    ["/", 200, "no-cache", "text/html"],
+    ["/index.html", 200, "no-cache", "text/html"],
+    ["/tasks/12", 200, "no-cache", "text/html"],
+    ["/app.js", 200, "no-cache", "javascript"],
+    ["/main.0123456789abcdef0123.js", 200, "public, max-age=31536000, immutable", "javascript"],
+    ["/missing.js", 404, null, null],
+  ]) {
+    const got = await answer(`${web}${pathname}`);
+    check(
+      got.status === status && (cache === null || got.headers.get("cache-control") === cache) &&
+        (type === null || (got.headers.get("content-type") || "").includes(type)),
+      `${pathname}: ${got.status}, ${got.headers.get("cache-control")}, ${got.headers.get("content-type")}`,
+    );
+  }
+}
+
+// --- A rolling restart under load: SIGTERM to one replica while requests
+// flow (through its drain, the listener closing, its exit), start it
+// again, then the other. Every request must succeed.
+async function load(minimum, concurrency, stopping) {
+  const statuses = [];
+  let created = 0;
+  let next = 0;
+  let stopped = false;
+  stopping.then(() => { stopped = true; });
+  async function worker() {
+    while (next < minimum || !stopped) {
+      const n = next++;
+      const post = n % 3 === 0;
+      const response = await fetch(`${web}/api/task/`, post
+        ? { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ title: `Load ${n}`, content: "during a restart" }) }
+        : { headers: auth }).catch((e) => ({ status: `error ${e.cause ? e.cause.code : e.message}`, text: async () => "" }));
+      await response.text();
+      statuses.push(response.status);
+      if (post && response.status === 201) created++;
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { statuses, created };
+}
+
+async function rollingRestart() {
+  console.log("A rolling restart under load (SIGTERM, through nginx):");
+  const before = JSON.parse((await answer(`${web}/api/task/`, { headers: auth })).body).length;
+  let createdTotal = 0;
+  for (const name of ["B", "A"]) {
+    const child = replicas[name];
+    // SIGTERM once the load runs; the load lasts until the replica is gone.
+    const stopping = sleep(300).then(() => {
+      child.kill("SIGTERM");
+      return exited(child);
+    });
+    const { statuses, created } = await load(300, 8, stopping);
+    createdTotal += created;
+    const failed = statuses.filter((s) => s !== 200 && s !== 201);
+    check(failed.length === 0, `${statuses.length} requests while replica ${name} drained and stopped: ${failed.length} failed ${JSON.stringify(failed.slice(0, 5))}`);
+    const code = await stopping;
+    children.delete(child);
+    check(code === 0, `replica ${name} exited 0 on SIGTERM (${code})`);
+    replicas[name] = await replica(ports[name]);
+    // As an operator does: the next replica only once nginx uses this one
+    // again (it retries a failed server after fail_timeout, 2 s here).
+    await sleep(2500);
+  }
+  const after = JSON.parse((await answer(`${web}/api/task/`, { headers: auth })).body).length;
+  check(after - before === createdTotal, `every 201 is one task, none twice (${createdTotal} created)`);
+}
+
+try {
+  await browserThroughNginx();
+  await apiThroughNginx();
+  await rollingRestart();
+  console.log("deploy: all passed");
+  await browser.close();
+  await stopNginx();
+  process.exit(0);
+} catch (error) {
+  console.error(error.message);
+  try {
+    for (const name of ["production", "development"]) {
+      console.error(`--- nginx ${name} error log:\n${readFileSync(path.join(tmp, `nginx-${name}`, "error.log"), "utf8").slice(-3000)}`);
+    }
+  } catch (_) {
+    // The logs are a help, not the verdict.
+  }
+  await browser.close();
+  await stopNginx();
+  process.exit(1);
+}

