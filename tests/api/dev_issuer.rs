@@ -340,6 +340,29 @@ async fn the_token_command_prints_tokens_a_running_server_accepts() {
 }
 
 #[test]
+fn a_key_others_can_read_is_used_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("dev_key.pem");
+    let key_var = key_path.display().to_string();
+    let vars = [
+        ("APP_ENV", "test"),
+        ("APP__SERVER__PORT", "8000"),
+        ("APP__AUTH__DEV_ISSUER__KEY_PATH", key_var.as_str()),
+    ];
+    let run = || todoapi(&["token"], &vars).output().unwrap();
+    let created = run();
+    assert!(created.status.success(), "{created:?}");
+    let warning = "readable by others; chmod 600 it";
+    for (mode, warned) in [(0o600, false), (0o640, true), (0o604, true), (0o400, false)] {
+        std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = run();
+        assert!(out.status.success(), "{mode:o}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.contains(warning), warned, "{mode:o}: {stderr}");
+    }
+}
+
+#[test]
 fn the_token_command_needs_the_dev_issuer() {
     let vars = [
         ("APP_ENV", "test"),

@@ -443,11 +443,19 @@ async fn an_auth0_shaped_key_set_is_read_whole() {
         "{} bytes",
         document.len()
     );
-    let app = spawn_app_on(jwks, TestDb::new(), &[]).await;
+    // The development issuer off: its key would count too.
+    let app = spawn_app_on(
+        jwks,
+        TestDb::new(),
+        &[("APP__AUTH__DEV_ISSUER__ENABLED", "false")],
+    )
+    .await;
     for kid in ["k1", "k2"] {
         let token = TokenSpec::default().kid(kid).sign();
         assert_eq!(status_with(&app, &token).await, 200, "{kid}");
     }
+    let (status, _, ready) = send(app.anonymous(Method::GET, "/api/ready/")).await;
+    assert_eq!((status, ready["keys"].clone()), (200, json!(2)), "{ready}");
 }
 
 /// `{"keys": [...], "padding": "xx…"}` of exactly `size` bytes.

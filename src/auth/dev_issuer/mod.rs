@@ -439,6 +439,60 @@ mod tests {
     }
 
     #[test]
+    fn own_origins_include_the_loopback_twin() {
+        assert_eq!(
+            own_origins("http://127.0.0.1:8000/"),
+            ["http://127.0.0.1:8000", "http://localhost:8000"]
+        );
+        assert_eq!(
+            own_origins("http://localhost:8000/"),
+            ["http://localhost:8000", "http://127.0.0.1:8000"]
+        );
+        assert_eq!(
+            own_origins("https://auth.todo.localhost/"),
+            ["https://auth.todo.localhost"]
+        );
+        assert!(own_origins("not a url").is_empty());
+    }
+
+    #[test]
+    fn concurrent_first_runs_agree_on_one_key() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("var").join("key.pem");
+        let start = std::sync::Arc::new(std::sync::Barrier::new(6));
+        let runs: Vec<_> = (0..6)
+            .map(|_| {
+                let (path, start) = (path.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    load_or_create_key(&path).map(|(_, pem)| pem)
+                })
+            })
+            .collect();
+        let pems: Vec<String> = runs
+            .into_iter()
+            .map(|run| {
+                run.join()
+                    .expect("no panic")
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+            .collect();
+        assert!(pems.iter().all(|pem| pem == &pems[0]), "one key for all");
+        let mode = fs::metadata(&path).expect("the key").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let left: Vec<_> = fs::read_dir(path.parent().expect("var"))
+            .expect("list")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(
+            left,
+            [std::ffi::OsString::from("key.pem")],
+            "no temporary files left"
+        );
+    }
+
+    #[test]
     fn an_unreadable_key_is_an_error_and_left_as_it_is() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("key.pem");
