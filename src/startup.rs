@@ -16,10 +16,10 @@ use crate::api;
 use crate::api::cors::CorsPolicy;
 use crate::api::proxy::Origin;
 use crate::api::router::Router;
-use crate::auth::Authenticator;
 use crate::auth::dev_issuer::{self, DevIssuer};
 use crate::auth::keys::{JwksKeyStore, JwksPolicy, KeyStore};
 use crate::auth::token::{TokenPolicy, TokenValidator};
+use crate::auth::{Authenticator, CachePolicy};
 use crate::db::Db;
 use crate::policy::Ownership;
 use crate::settings::{Settings, Tenant};
@@ -172,6 +172,10 @@ impl Application {
             tenant,
             others,
             db.clone(),
+            CachePolicy {
+                tokens: settings.auth.token_cache_size,
+                user_max_age: Duration::from_secs(settings.auth.user_cache_secs),
+            },
         );
 
         let workers = settings.server.workers;

@@ -40,6 +40,7 @@ async fn get(state: web::Data<AppState>) -> HttpResponse {
         "jwks": jwks,
         "keys": keys.total,
         "jwks_age_secs": keys.tenant.and_then(|s| s.age).map(|age| age.as_secs()),
+        "cached_tokens": state.authenticator.cached_tokens(),
     });
     if ready {
         HttpResponse::Ok().json(body)

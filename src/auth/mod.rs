@@ -3,6 +3,7 @@
 //! permission check: no credentials → anonymous; credentials presented and
 //! refused → 401, whatever the route's permission.
 
+pub mod cache;
 pub mod dev_issuer;
 pub mod header;
 pub mod keys;
@@ -11,13 +12,15 @@ pub mod token;
 pub mod users;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::db::Db;
 use crate::db::models::User;
 use crate::error::{ApiError, AuthFailure};
 use crate::policy::UsernameHandler;
+use cache::{Entry, TokenCache};
 use keys::KeyStoreStatus;
-use token::{Claims, TokenValidator, Unverified};
+use token::{Claims, Recheck, TokenValidator, Unverified};
 
 /// Who is making the request.
 #[derive(Debug, Clone)]
@@ -85,6 +88,16 @@ pub struct Authenticator {
     has_tenant: bool,
     username_handler: UsernameHandler,
     db: Db,
+    cache: TokenCache,
+    /// How long a cached user row is believed.
+    user_max_age: Duration,
+}
+
+/// How much authentication remembers (`auth.token_cache_size`, `auth.user_cache_secs`).
+#[derive(Debug, Clone, Copy)]
+pub struct CachePolicy {
+    pub tokens: usize,
+    pub user_max_age: Duration,
 }
 
 impl Authenticator {
@@ -96,6 +109,7 @@ impl Authenticator {
         tenant: Option<TokenValidator>,
         others: Vec<TokenValidator>,
         db: Db,
+        cache: CachePolicy,
     ) -> Self {
         let has_tenant = tenant.is_some();
         Authenticator {
@@ -104,6 +118,8 @@ impl Authenticator {
             has_tenant,
             username_handler,
             db,
+            cache: TokenCache::new(cache.tokens),
+            user_max_age: cache.user_max_age,
         }
     }
 
@@ -124,14 +140,62 @@ impl Authenticator {
         let Some(token) = header::bearer_token(authorization, &self.header_prefix)? else {
             return Ok(Principal::Anonymous);
         };
+        let hash = cache::hash(token);
+        if let Some((entry, validator)) = self
+            .cache
+            .get(&hash)
+            .and_then(|e| Some((e.clone(), self.validators.get(e.validator)?)))
+        {
+            match validator.recheck(entry.key.as_ref(), entry.kid.as_deref(), &entry.claims) {
+                Recheck::Valid => {
+                    let user = match entry.fresh_user(self.user_max_age) {
+                        Some(user) => user,
+                        None => {
+                            let user = self.load_user(&entry.claims).await?;
+                            entry.set_user(user.clone());
+                            user
+                        }
+                    };
+                    return principal(user, entry.claims.clone());
+                }
+                Recheck::Refused(failure) => {
+                    self.cache.remove(&hash);
+                    return Err(failure.into());
+                }
+                Recheck::Verify => self.cache.remove(&hash),
+            }
+        }
         let unverified = Unverified::parse(token)?;
-        let validator = self
-            .validator_for(unverified.issuer())
+        let index = self
+            .validator_index(unverified.issuer())
             .ok_or(AuthFailure::Decode)?;
-        let claims = validator.verify(unverified).await?;
+        let validator = self.validators.get(index).ok_or(AuthFailure::Decode)?;
+        let verified = validator.verify_keyed(unverified).await?;
+        let claims = Arc::new(verified.claims);
+        let user = self.load_user(&claims).await?;
+        let exp_known = claims.get("exp").is_some_and(serde_json::Value::is_number);
+        if exp_known {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or_default();
+            let entry = Entry::new(
+                index,
+                verified.key,
+                verified.kid,
+                claims.clone(),
+                user.clone(),
+            );
+            self.cache.insert(hash, entry, now);
+        }
+        principal(user, claims)
+    }
+
+    /// The user the claims map to, read (or created) in the database.
+    async fn load_user(&self, claims: &Claims) -> Result<Arc<User>, ApiError> {
         let username = self
             .username_handler
-            .username(&claims)
+            .username(claims)
             .ok_or(AuthFailure::InvalidPayload)?;
         let create = self.username_handler.creates_users();
         let user = self
@@ -145,13 +209,12 @@ impl Authenticator {
             })
             .await?
             .ok_or(AuthFailure::UnknownUser)?;
-        if !user.is_active {
-            return Err(AuthFailure::UserDisabled.into());
-        }
-        Ok(Principal::User {
-            user: Arc::new(user),
-            claims: Arc::new(claims),
-        })
+        Ok(Arc::new(user))
+    }
+
+    /// How many verified tokens are remembered.
+    pub fn cached_tokens(&self) -> usize {
+        self.cache.len()
     }
 
     /// The key stores' state: the tenant's (the first validator, when a
@@ -168,11 +231,19 @@ impl Authenticator {
     /// With one trusted issuer, that one; with several, the one the token
     /// names (unverified, only to pick the keys), else the first, whose
     /// verification then refuses the token.
-    fn validator_for(&self, iss: Option<&str>) -> Option<&TokenValidator> {
+    fn validator_index(&self, iss: Option<&str>) -> Option<usize> {
         match self.validators.as_slice() {
             [] => None,
-            [only] => Some(only),
-            all => all.iter().find(|v| Some(v.issuer()) == iss).or(all.first()),
+            [_] => Some(0),
+            all => all.iter().position(|v| Some(v.issuer()) == iss).or(Some(0)),
         }
     }
+}
+
+/// An active user's principal; a disabled one is refused (DRF's "User account is disabled.").
+fn principal(user: Arc<User>, claims: Arc<Claims>) -> Result<Principal, ApiError> {
+    if !user.is_active {
+        return Err(AuthFailure::UserDisabled.into());
+    }
+    Ok(Principal::User { user, claims })
 }

@@ -173,6 +173,24 @@ pub struct TokenValidator {
     leeway_secs: u64,
 }
 
+/// A verified token's payload and the key that verified it.
+pub struct Verified {
+    pub claims: Claims,
+    /// `None` for the HS* secret.
+    pub key: Option<Arc<VerifyingKey>>,
+    pub kid: Option<String>,
+}
+
+/// What [`TokenValidator::recheck`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Recheck {
+    Valid,
+    /// It would be refused now, for this reason.
+    Refused(AuthFailure),
+    /// Its key is gone or replaced, or the store cannot serve: verify in full.
+    Verify,
+}
+
 /// What the unverified header says; used only to find the key.
 struct Header {
     alg: Algorithm,
@@ -227,11 +245,40 @@ impl TokenValidator {
 
     /// Verifies the signature and the claims; returns the payload.
     pub async fn verify(&self, unverified: Unverified<'_>) -> Result<Claims, ApiError> {
+        self.verify_keyed(unverified).await.map(|v| v.claims)
+    }
+
+    /// Whether a token this validator verified earlier (with `key`, found by
+    /// `kid`) would still pass now: its key still current, its times valid.
+    pub fn recheck(
+        &self,
+        key: Option<&Arc<VerifyingKey>>,
+        kid: Option<&str>,
+        claims: &Claims,
+    ) -> Recheck {
+        match key {
+            // The HS* secret comes from settings: it cannot change under us.
+            None if self.secret.is_some() => {}
+            None => return Recheck::Verify,
+            Some(key) => match self.keys.lookup(kid) {
+                Lookup::Found(current) if Arc::ptr_eq(&current, key) => {}
+                _ => return Recheck::Verify,
+            },
+        }
+        match check_times(claims, self.leeway_secs, now_secs()) {
+            Ok(()) => Recheck::Valid,
+            Err(failure) => Recheck::Refused(failure),
+        }
+    }
+
+    /// As [`verify`](Self::verify), also saying which key verified it.
+    pub async fn verify_keyed(&self, unverified: Unverified<'_>) -> Result<Verified, ApiError> {
         let header = self.header(&unverified.header)?;
         let validation = self
             .validations
             .get(&header.alg)
             .ok_or(AuthFailure::Invalid)?;
+        let mut used = None;
         let signed = if is_hmac(header.alg) {
             let secret = self.secret.as_ref().ok_or(AuthFailure::Invalid)?;
             check_signature(unverified.token, secret, validation)
@@ -240,7 +287,9 @@ impl TokenValidator {
             if key.alg.is_some_and(|alg| alg != header.alg) {
                 return Err(AuthFailure::Invalid.into());
             }
-            check_signature(unverified.token, &key.key, validation)
+            let signed = check_signature(unverified.token, &key.key, validation);
+            used = Some(key);
+            signed
         };
         // PyJWT's order: the signature, then the times, then iss and aud.
         if let Err(AuthFailure::Decode) = signed {
@@ -256,7 +305,11 @@ impl TokenValidator {
         if claims.get("iat").is_some_and(|iat| !iat.is_number()) {
             return Err(AuthFailure::Invalid.into());
         }
-        Ok(claims)
+        Ok(Verified {
+            claims,
+            key: used,
+            kid: header.kid,
+        })
     }
 
     /// What the header asks for, within what settings allow.

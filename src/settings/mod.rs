@@ -170,6 +170,10 @@ pub struct AuthSettings {
     pub tenant: Option<Tenant>,
     pub algorithms: Vec<Algorithm>,
     pub leeway_secs: u64,
+    /// Verified tokens remembered; 0 = none.
+    pub token_cache_size: usize,
+    /// How long a remembered token's user row is believed.
+    pub user_cache_secs: u64,
     pub header_prefix: String,
     pub username_handler: UsernameHandler,
     /// Shared secret for HS* algorithms.

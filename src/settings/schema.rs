@@ -202,6 +202,18 @@ pub const SETTINGS: &[Setting] = &[
         "clock skew allowed on exp and nbf",
     ),
     setting(
+        "auth.token_cache_size",
+        "10000",
+        Integer,
+        "verified tokens remembered (each hit re-checks exp, nbf and its key); 0 = verify every request",
+    ),
+    setting(
+        "auth.user_cache_secs",
+        "5",
+        Integer,
+        "how long a remembered token's user row is believed (a disabled user is refused within this); 0 = read it every request",
+    ),
+    setting(
         "auth.header_prefix",
         "\"Bearer\"",
         Text,

@@ -349,6 +349,8 @@ fn auth(r: &mut Reader, profile: Profile) -> AuthSettings {
         tenant,
         algorithms,
         leeway_secs: r.integer("auth.leeway_secs"),
+        token_cache_size: r.integer("auth.token_cache_size"),
+        user_cache_secs: r.integer("auth.user_cache_secs"),
         header_prefix,
         username_handler,
         secret,

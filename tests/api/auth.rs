@@ -414,7 +414,8 @@ async fn identity_provider_down_at_start_means_503_then_recovery() {
 
 #[tokio::test]
 async fn disabled_and_missing_users() {
-    let app = spawn_app().await;
+    // The user row read on every request (token_cache.rs tests the cached case).
+    let app = spawn_app_with(&[("APP__AUTH__USER_CACHE_SECS", "0")]).await;
     app.sql("UPDATE auth_user SET is_active = FALSE WHERE username = 'auth0user'");
     let (status, challenge, body) = get_with_token(&app, &token()).await;
     assert_eq!((status, body), (401, detail("User account is disabled.")));
@@ -438,7 +439,12 @@ async fn username_handler_auth0user_maps_every_token_to_one_user() {
 
 #[tokio::test]
 async fn username_handler_sub_creates_a_user_per_subject() {
-    let app = spawn_app_with(&[("APP__AUTH__USERNAME_HANDLER", "sub")]).await;
+    // Rows read on every request: the test disables a user below.
+    let app = spawn_app_with(&[
+        ("APP__AUTH__USERNAME_HANDLER", "sub"),
+        ("APP__AUTH__USER_CACHE_SECS", "0"),
+    ])
+    .await;
     for sub in ["auth0|a", "auth0|b", "auth0|a"] {
         let t = TokenSpec::default().claim("sub", json!(sub)).sign();
         assert_eq!(get_with_token(&app, &t).await.0, 200);

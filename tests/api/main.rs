@@ -20,3 +20,4 @@ mod router;
 mod settings;
 
 mod tasks;
+mod token_cache;

@@ -87,10 +87,14 @@ async fn is_authenticated_or_read_only() {
 
 #[tokio::test]
 async fn is_admin_user_needs_staff() {
-    let app = spawn_app_with(&[(
-        "APP__REST_FRAMEWORK__DEFAULT_PERMISSION",
-        "rest_framework.permissions.IsAdminUser",
-    )])
+    // The user row is read on every request, so that the change below shows at once.
+    let app = spawn_app_with(&[
+        (
+            "APP__REST_FRAMEWORK__DEFAULT_PERMISSION",
+            "rest_framework.permissions.IsAdminUser",
+        ),
+        ("APP__AUTH__USER_CACHE_SECS", "0"),
+    ])
     .await;
     let (code, headers, body) = send(app.authed(Method::GET, "/api/task/")).await;
     assert_eq!((code, body), (403, detail(DENIED)));
@@ -293,6 +297,7 @@ async fn class_lists_from_files_and_variables() {
             "IsAuthenticated,IsAdminUser",
         ),
         ("APP__REST_FRAMEWORK__PERMISSIONS__TASK_DETAIL", "AllowAny"),
+        ("APP__AUTH__USER_CACHE_SECS", "0"),
     ])
     .await;
     assert_eq!(status(&app, Method::GET, "/api/task/", true).await, 403);
