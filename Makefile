@@ -1,7 +1,7 @@
 # todoapi: `make run` serves on 127.0.0.1:8000 (SQLite under var/), `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-postgres test-postman test-e2e test-deploy docker spa-vendor fuzz mutants token migrate check fmt lint build release
+.PHONY: settings-docs run test test-sqlite test-postgres test-postman test-e2e test-deploy docker spa-vendor fuzz mutants token migrate check fmt lint build release
 
 run: ## the server, development profile, SQLite under var/
 	$(CARGO) run --bin todoapi -- serve
@@ -58,6 +58,16 @@ migrate: ## apply pending migrations to database.url
 
 check: ## print the effective settings
 	$(CARGO) run --bin todoapi -- check
+
+settings-docs: ## rewrite config/default.toml and the README's settings table from src/settings/schema.rs
+	$(CARGO) run --quiet --bin todoapi -- schema toml > config/default.toml
+	$(CARGO) run --quiet --bin todoapi -- schema readme > target/settings-table.md
+	awk -v table=target/settings-table.md ' \
+		skipping && /^\|/ { next } \
+		skipping { skipping = 0 } \
+		{ print } \
+		/<!-- the settings table:/ { while ((getline line < table) > 0) print line; skipping = 1 }' \
+		README.md > target/README.md && mv target/README.md README.md
 
 fmt:
 	$(CARGO) fmt --all

@@ -38,6 +38,26 @@ pub struct Application {
     listening: Option<TcpListener>,
 }
 
+/// A listening socket with room for `backlog` connections not yet accepted:
+/// std's `bind` allows 128, which a burst of new connections overflows (the
+/// kernel drops their SYNs; clients retry a second later).
+fn listen(address: &str, backlog: u32) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let resolved = std::net::ToSocketAddrs::to_socket_addrs(address)?
+        .next()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address"))?;
+    let socket = Socket::new(
+        Domain::for_address(resolved),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    // As std's bind: a restart may reuse the port while old connections linger.
+    socket.set_reuse_address(true)?;
+    socket.bind(&resolved.into())?;
+    socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
+    Ok(socket.into())
+}
+
 /// After the listener closes, how long connections already accepted have
 /// to send their request before the server stops.
 const ACCEPTED_GRACE: Duration = Duration::from_millis(500);
@@ -112,10 +132,11 @@ impl Application {
 
         // Bind first: the development issuer's URL is the server's own, port included.
         let address = settings.bind_address();
-        let listener = TcpListener::bind(&address).map_err(|source| StartError::Bind {
-            address: address.clone(),
-            source,
-        })?;
+        let listener =
+            listen(&address, settings.server.backlog).map_err(|source| StartError::Bind {
+                address: address.clone(),
+                source,
+            })?;
         let port = listener
             .local_addr()
             .map_err(|source| StartError::Bind {

@@ -81,6 +81,8 @@ pub struct ServerSettings {
     pub port: u16,
     /// 0 = one per core.
     pub workers: usize,
+    /// The listening socket's backlog.
+    pub backlog: u32,
     pub max_body_bytes: usize,
     /// Request line and headers together; more is 431.
     pub max_header_bytes: usize,

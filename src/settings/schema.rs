@@ -88,6 +88,12 @@ pub const SETTINGS: &[Setting] = &[
         "worker threads; 0 = one per CPU core",
     ),
     setting(
+        "server.backlog",
+        "2048",
+        Integer,
+        "connections the kernel may queue before they are accepted (a burst beyond it waits a second); 1 to 65535",
+    ),
+    setting(
         "server.max_body_bytes",
         "65536",
         Integer,

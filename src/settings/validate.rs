@@ -244,6 +244,10 @@ fn server(r: &mut Reader) -> ServerSettings {
             jiff::tz::TimeZone::UTC
         }
     };
+    let backlog: u32 = r.integer("server.backlog");
+    if !(1..=65535).contains(&backlog) {
+        r.problem("server.backlog", "must be 1 to 65535");
+    }
     let mut trusted = Vec::new();
     for item in r.list("server.trusted_proxies") {
         match item.parse::<IpNet>() {
@@ -260,6 +264,7 @@ fn server(r: &mut Reader) -> ServerSettings {
         host,
         port: r.integer("server.port"),
         workers: r.integer("server.workers"),
+        backlog,
         max_body_bytes,
         max_header_bytes,
         trusted_proxies,

@@ -198,3 +198,27 @@ async fn probe_answers_for_the_running_server() {
         "{out:?}"
     );
 }
+
+/// The listening socket's backlog is `server.backlog` (what `ss` reports as
+/// Send-Q for a listener), not std's 128.
+#[tokio::test]
+async fn the_listen_backlog_is_the_setting() {
+    for (backlog, expected) in [(None, "2048"), (Some("300"), "300")] {
+        let vars: Vec<(&str, &str)> = backlog
+            .map(|b| ("APP__SERVER__BACKLOG", b))
+            .into_iter()
+            .collect();
+        let app = spawn_app_with(&vars).await;
+        let out = std::process::Command::new("ss")
+            .args(["-ltnH", &format!("sport = :{}", app.port)])
+            .output()
+            .expect("ss (iproute2)");
+        let line = String::from_utf8_lossy(&out.stdout).into_owned();
+        let send_q = line
+            .split_whitespace()
+            .nth(2)
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(send_q, expected, "{line}");
+    }
+}

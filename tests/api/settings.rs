@@ -345,13 +345,13 @@ fn default_toml_and_the_readme_table_come_from_the_schema() {
     assert_eq!(
         file,
         schema::default_toml(),
-        "config/default.toml differs from the schema: `todoapi schema toml > config/default.toml`"
+        "config/default.toml differs from the schema: run `make settings-docs`"
     );
     let readme = std::fs::read_to_string(config_dir().join("../README.md")).unwrap_or_default();
     let table = schema::readme_table(&schema::profile_defaults(&config_dir()));
     assert!(
         readme.contains(&table),
-        "README's settings table differs from the schema; paste `todoapi schema readme`:\n{table}"
+        "README's settings table differs from the schema: run `make settings-docs`:\n{table}"
     );
 }
 
