@@ -61,10 +61,6 @@ impl Permissions {
         Permissions(classes)
     }
 
-    pub fn classes(&self) -> &[PermissionClass] {
-        &self.0
-    }
-
     /// Whether every class lets this request through.
     pub fn allows(&self, method: &Method, principal: &Principal) -> bool {
         self.0.iter().all(|c| c.has_permission(method, principal))
