@@ -1,7 +1,7 @@
 # todoapi: `make run` serves on 127.0.0.1:8000 (SQLite under var/), `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: settings-docs run test test-sqlite test-postgres test-postman test-e2e test-deploy docker spa-vendor fuzz mutants token migrate check fmt lint build release
+.PHONY: bench bench-auth bench-compare bench-tools settings-docs run test test-sqlite test-postgres test-postman test-e2e test-deploy docker spa-vendor fuzz mutants token migrate check fmt lint build release
 
 run: ## the server, development profile, SQLite under var/
 	$(CARGO) run --bin todoapi -- serve
@@ -29,6 +29,19 @@ test-e2e: ## the browser tests in Chromium: the SPA's sign-in and tasks, auth0-j
 SPA_SDK = docker/spa-vendor/node_modules/@auth0/auth0-spa-js/dist/auth0-spa-js.production.js
 test-deploy: ## docker/ without a Docker engine: replicas on PostgreSQL (TEST_POSTGRES_URL), nginx, Chromium, a rolling restart; compose and Dockerfile lint
 	tests/e2e/deploy.sh
+
+bench-tools:
+	@command -v oha >/dev/null || $(CARGO) install oha --locked
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || echo "bench: no wrk (apt-get install wrk): the distinct-tokens row is left out"
+
+bench: release bench-tools ## load on loopback (oha): the table and chart in target/bench/
+	python3 bench/run.py $(BENCH_ARGS)
+
+bench-auth: ## criterion micro-benchmarks of the authentication path (cold: signature; warm: cache hit)
+	$(CARGO) bench --bench auth
+
+bench-compare: release bench-tools ## make bench, and the same rows against the original (bench/original/, from PyPI), with ratios
+	python3 bench/run.py --compare $(BENCH_ARGS)
 
 docker: ## the API's image (needs a Docker engine)
 	@command -v docker >/dev/null || { echo "make docker: no docker command here (the image is tested without it: make test-deploy)"; exit 1; }

@@ -63,6 +63,9 @@ enum Command {
         /// The `aud` claim (default: the server's audience).
         #[arg(long)]
         audience: Option<String>,
+        /// How many tokens, one per line, each with its own `jti` (for load tests).
+        #[arg(long, default_value_t = 1)]
+        count: usize,
     },
 }
 
@@ -126,6 +129,7 @@ fn main() -> ExitCode {
             permissions,
             expires_in,
             audience,
+            count,
         } => {
             let options = TokenOptions {
                 sub,
@@ -135,9 +139,9 @@ fn main() -> ExitCode {
                 audience,
                 ..TokenOptions::default()
             };
-            match token(&settings, options) {
-                Ok(token) => {
-                    println!("{token}");
+            match tokens(&settings, options, count) {
+                Ok(tokens) => {
+                    println!("{}", tokens.join("\n"));
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -149,7 +153,44 @@ fn main() -> ExitCode {
     }
 }
 
-fn token(settings: &Settings, options: TokenOptions) -> Result<String, String> {
+/// `count` tokens of the development issuer; more than one get distinct
+/// `jti`s and are signed on every core.
+fn tokens(settings: &Settings, options: TokenOptions, count: usize) -> Result<Vec<String>, String> {
+    let dev = dev_issuer_for_cli(settings)?;
+    if count <= 1 {
+        return Ok(vec![dev.mint(options).map_err(|e| e.to_string())?.token]);
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunks: Vec<Vec<usize>> = (0..threads)
+        .map(|t| (t..count).step_by(threads).collect())
+        .collect();
+    let signed = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|ids| {
+                let (dev, options) = (&dev, &options);
+                scope.spawn(move || {
+                    ids.iter()
+                        .map(|id| {
+                            let mut one = options.clone();
+                            one.extra
+                                .insert("jti".into(), serde_json::json!(id.to_string()));
+                            dev.mint(one).map(|m| m.token).map_err(|e| e.to_string())
+                        })
+                        .collect::<Result<Vec<String>, String>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().map_err(|_| "a signing thread failed".to_owned())?)
+            .collect::<Result<Vec<Vec<String>>, String>>()
+    })?;
+    Ok(signed.into_iter().flatten().collect())
+}
+
+/// The development issuer as a running server with these settings has it.
+fn dev_issuer_for_cli(settings: &Settings) -> Result<DevIssuer, String> {
     if !settings.auth.dev_issuer.enabled {
         return Err("the development issuer is off (auth.dev_issuer.enabled = false)".into());
     }
@@ -159,9 +200,7 @@ fn token(settings: &Settings, options: TokenOptions) -> Result<String, String> {
         );
     }
     let issuer = dev_issuer::issuer_url(settings, settings.server.port);
-    let dev =
-        DevIssuer::load_or_create(&settings.auth.dev_issuer, issuer).map_err(|e| e.to_string())?;
-    Ok(dev.mint(options).map_err(|e| e.to_string())?.token)
+    DevIssuer::load_or_create(&settings.auth.dev_issuer, issuer).map_err(|e| e.to_string())
 }
 
 /// What a developer needs once the server listens: where, a token, a first request.

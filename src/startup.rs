@@ -336,11 +336,13 @@ impl Application {
                             // elsewhere), give the ones just accepted time to
                             // be read, then stop: actix drops connections it
                             // has not started to read.
+                            // Paused first, so that the accept loop never
+                            // sees the socket shut (it would log an error).
+                            handle.pause().await;
                             if let Some(listener) = &listening {
                                 let _ = socket2::SockRef::from(listener)
                                     .shutdown(std::net::Shutdown::Read);
                             }
-                            handle.pause().await;
                             tokio::time::sleep(ACCEPTED_GRACE).await;
                             handle.stop(true).await;
                         }

@@ -160,12 +160,12 @@ fn owner(state: &AppState, ctx: &RequestContext) -> Option<Option<String>> {
 
 async fn list(state: web::Data<AppState>, ctx: RequestContext) -> Result<HttpResponse, ApiError> {
     let tasks = match owner(&state, &ctx) {
-        None => state.db.run(|conn| Task::list(conn, None)).await?,
+        None => state.db.read(|conn| Task::list(conn, None)).await?,
         Some(None) => Vec::new(),
         Some(Some(sub)) => {
             state
                 .db
-                .run(move |conn| Task::list(conn, Some(&sub)))
+                .read(move |conn| Task::list(conn, Some(&sub)))
                 .await?
         }
     };
@@ -213,7 +213,7 @@ async fn get_object(
     let table = state.db.task_table();
     let (task, created_by) = state
         .db
-        .run(move |conn| Task::get_with_creator(conn, table, id))
+        .read(move |conn| Task::get_with_creator(conn, table, id))
         .await?
         .ok_or(ApiError::NotFound)?;
     let object = Object { created_by };
@@ -299,7 +299,7 @@ async fn object(state: web::Data<AppState>, id: String) -> Result<Option<Object>
     let table = state.db.task_table();
     let found = state
         .db
-        .run(move |conn| Task::get_with_creator(conn, table, id))
+        .read(move |conn| Task::get_with_creator(conn, table, id))
         .await?;
     Ok(found.map(|(_, created_by)| Object { created_by }))
 }

@@ -288,6 +288,23 @@ fn cli_token(port: u16, args: &[&str]) -> String {
 }
 
 #[tokio::test]
+async fn the_token_command_prints_many_distinct_tokens_for_load_tests() {
+    let app = spawn_app().await;
+    let out = cli_token(app.port, &["--count", "25"]);
+    let tokens: Vec<&str> = out.lines().collect();
+    assert_eq!(tokens.len(), 25);
+    let ids: std::collections::BTreeSet<String> = tokens
+        .iter()
+        .map(|t| claims_of(t)["jti"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 25, "each its own jti: {ids:?}");
+    for token in [tokens[0], tokens[24]] {
+        let (status, _, _) = send(app.with_token(Method::GET, "/api/task/", token)).await;
+        assert_eq!(status, 200);
+    }
+}
+
+#[tokio::test]
 async fn the_token_command_prints_tokens_a_running_server_accepts() {
     let app = spawn_app_with(&[("APP__AUTH__USERNAME_HANDLER", "sub")]).await;
     let token = cli_token(app.port, &[]);

@@ -368,7 +368,14 @@ fn load_or_create_key(path: &Path) -> Result<(KeyPair, String), DevIssuerError> 
     let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| DevIssuerError::Generate)?;
     let der = pair.as_der().map_err(|_| DevIssuerError::Generate)?;
     let pem = der_to_pem(der.as_ref());
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // Unique per attempt: concurrent first runs, processes or threads, each write their own.
+    let mut nonce = [0u8; 8];
+    let _ = aws_lc_rs::rand::fill(&mut nonce);
+    let tmp = path.with_extension(format!(
+        "tmp{}-{}",
+        std::process::id(),
+        URL_SAFE_NO_PAD.encode(nonce)
+    ));
     let written = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
