@@ -1,12 +1,12 @@
 # todoapi: `make run` serves on 127.0.0.1:8000 (SQLite under var/), `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: bench bench-auth bench-compare bench-tools settings-docs run test test-sqlite test-postgres test-postman test-e2e test-deploy docker spa-vendor fuzz mutants token migrate check fmt lint build release
+.PHONY: bench bench-auth bench-compare bench-tools settings-docs run test test-sqlite test-postgres test-postman test-schema test-e2e test-deploy docker spa-vendor fuzz mutants token migrate check fmt lint build release
 
 run: ## the server, development profile, SQLite under var/
 	$(CARGO) run --bin todoapi -- serve
 
-test: test-sqlite test-postgres test-postman test-e2e test-deploy ## every test: unit, API suite on SQLite, on PostgreSQL when TEST_POSTGRES_URL is set, the Postman collection, the browser tests, the deployment
+test: test-sqlite test-postgres test-postman test-schema test-e2e test-deploy ## every test: unit, API suite on SQLite, on PostgreSQL when TEST_POSTGRES_URL is set, the Postman collection, schemathesis, the browser tests, the deployment
 
 test-sqlite:
 	$(CARGO) test --all-targets
@@ -21,6 +21,9 @@ test-postgres:
 
 test-postman: ## the Postman collection with newman against a fresh server (needs Node.js and npm)
 	tests/postman/run.sh
+
+test-schema: ## the OpenAPI document validated, then schemathesis against fresh servers: with a token, without, without the scopes (PyPI tools in target/schema-venv)
+	tests/schema/run.sh
 
 test-e2e: ## the browser tests in Chromium: the SPA's sign-in and tasks, auth0-js v9 behind TLS
 	tests/e2e/run.sh

@@ -33,6 +33,8 @@ enum Command {
     },
     /// Print the effective settings (secrets redacted); exit non-zero when they are invalid.
     Check,
+    /// Print the API's OpenAPI 3.1 document (what GET /api/schema/ serves).
+    Openapi,
     /// Ask the running server whether it is alive (/api/health/) or, with
     /// --ready, ready (/api/ready/); exit 0 on 200. For container health checks.
     Probe {
@@ -95,6 +97,26 @@ fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Migrate { revert_all } => migrate(&settings, revert_all),
         Command::Schema { .. } => ExitCode::SUCCESS,
+        Command::Openapi => {
+            let docs = todoapi::api::router(&settings.tasks).describe(&settings.rest_framework);
+            let issuers: Vec<String> = if settings.auth.dev_issuer.enabled {
+                vec![dev_issuer::issuer_url(&settings, settings.server.port)]
+            } else {
+                Vec::new()
+            };
+            let server = settings.local_base_url(settings.server.port);
+            let document = todoapi::api::openapi::document(&docs, &settings, &issuers, &server);
+            match serde_json::to_string_pretty(&document) {
+                Ok(text) => {
+                    println!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("todoapi: openapi: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Probe { ready } => {
             let path = if ready { "/api/ready/" } else { "/api/health/" };
             match todoapi::probe::probe(&settings, path) {

@@ -47,6 +47,38 @@ impl Data {
     }
 }
 
+/// What DRF's trimming (Python's `str.strip()`) takes for whitespace:
+/// Unicode's White_Space and the information separators U+001C..U+001F.
+const PYTHON_SPACE: [(char, char); 10] = [
+    ('\u{9}', '\u{d}'),
+    ('\u{1c}', '\u{20}'),
+    ('\u{85}', '\u{85}'),
+    ('\u{a0}', '\u{a0}'),
+    ('\u{1680}', '\u{1680}'),
+    ('\u{2000}', '\u{200a}'),
+    ('\u{2028}', '\u{2029}'),
+    ('\u{202f}', '\u{202f}'),
+    ('\u{205f}', '\u{205f}'),
+    ('\u{3000}', '\u{3000}'),
+];
+
+fn is_python_space(c: char) -> bool {
+    PYTHON_SPACE
+        .iter()
+        .any(|(low, high)| (*low..=*high).contains(&c))
+}
+
+/// The same set as a regular expression's class body (the schema's).
+pub fn python_space_class() -> String {
+    PYTHON_SPACE
+        .iter()
+        .map(|(low, high)| match low == high {
+            true => format!("\\u{:04x}", *low as u32),
+            false => format!("\\u{:04x}-\\u{:04x}", *low as u32, *high as u32),
+        })
+        .collect()
+}
+
 /// A `CharField(max_length)`: numbers become their string, whitespace is
 /// trimmed, blank and NUL characters are refused, length counts characters.
 pub fn char_field(input: Input<'_>, max_length: usize) -> Result<Option<String>, Vec<String>> {
@@ -58,7 +90,7 @@ pub fn char_field(input: Input<'_>, max_length: usize) -> Result<Option<String>,
         Input::Json(Value::Number(n)) => number_as_python_str(n),
         Input::Json(_) | Input::File => return Err(vec![NOT_A_STRING.into()]),
     };
-    let text = text.trim();
+    let text = text.trim_matches(is_python_space);
     if text.is_empty() {
         return Err(vec![BLANK.into()]);
     }
@@ -166,6 +198,45 @@ mod tests {
                 Ok(Some(expected.to_owned()))
             );
         }
+    }
+
+    #[test]
+    fn trims_what_python_strips() {
+        // Every character Python's str.isspace() accepts, and no other
+        // (the list printed by Python 3.11 over all code points).
+        let python: Vec<u32> = [
+            0x9, 0xa, 0xb, 0xc, 0xd, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0,
+        ]
+        .into_iter()
+        .chain([0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000])
+        .chain(0x2000..=0x200a)
+        .collect();
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            assert_eq!(
+                is_python_space(c),
+                python.contains(&(c as u32)),
+                "{:x}",
+                c as u32
+            );
+        }
+        assert_eq!(
+            char_field(Input::Text("\u{1c}x\u{1f}"), 50),
+            Ok(Some("x".into()))
+        );
+        assert_eq!(
+            char_field(Input::Text("\u{1d}\u{3000}"), 50),
+            Err(vec![BLANK.to_owned()])
+        );
+        // Length is counted after trimming.
+        let padded = format!("\t{}\u{1e}", "a".repeat(50));
+        assert_eq!(
+            char_field(Input::Text(&padded), 50),
+            Ok(Some("a".repeat(50)))
+        );
+        assert_eq!(
+            python_space_class(),
+            "\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028-\\u2029\\u202f\\u205f\\u3000"
+        );
     }
 
     #[test]

@@ -18,6 +18,11 @@ pub fn route() -> Route {
         vec![action(Method::GET, get)],
     )
     .permission_classes(&[PermissionClass::AllowAny])
+    .returns(json!({
+        "type": "object",
+        "properties": {"status": {"const": "ok"}},
+        "required": ["status"],
+    }))
 }
 
 async fn get() -> HttpResponse {

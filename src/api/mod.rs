@@ -12,6 +12,7 @@ pub mod fields;
 pub mod health;
 pub mod limits;
 pub mod negotiation;
+pub mod openapi;
 pub mod proxy;
 pub mod ready;
 pub mod root;

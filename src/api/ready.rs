@@ -23,6 +23,17 @@ pub fn route() -> Route {
         vec![action(Method::GET, get)],
     )
     .permission_classes(&[PermissionClass::AllowAny])
+    .returns(json!({
+        "type": "object",
+        "properties": {
+            "database": {"enum": ["ok", "unavailable"]},
+            "jwks": {"enum": ["ok", "loading", "stale", "not configured"]},
+            "keys": {"type": "integer", "minimum": 0},
+            "jwks_age_secs": {"type": ["integer", "null"], "minimum": 0},
+            "cached_tokens": {"type": "integer", "minimum": 0},
+        },
+        "required": ["database", "jwks", "keys", "jwks_age_secs", "cached_tokens"],
+    }))
 }
 
 async fn get(state: web::Data<AppState>) -> HttpResponse {

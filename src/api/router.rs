@@ -28,6 +28,8 @@ use crate::state::AppState;
 pub const API_PREFIX: &str = "/api/";
 /// The API root's route name, as DRF's `DefaultRouter` names it.
 pub const API_ROOT: &str = "api-root";
+/// The schema's route name (`GET /api/schema/`).
+pub const API_SCHEMA: &str = "api-schema";
 /// The one media type this API renders.
 pub const RENDERS: &[&str] = &["application/json"];
 
@@ -115,6 +117,18 @@ pub struct Route {
     /// own rule, such as ownership's `IsCreator`).
     pub always: Vec<PermissionClass>,
     metadata: Option<Metadata>,
+    /// A plain view's answer, as a JSON Schema (the OpenAPI document's).
+    returns: Option<Value>,
+    /// A viewset route's object (the OpenAPI document's).
+    resource: Option<ResourceDoc>,
+}
+
+/// What the OpenAPI document says of a viewset's object.
+#[derive(Clone, Copy)]
+pub struct ResourceDoc {
+    /// The serializer's fields as OPTIONS describes them.
+    pub fields: fn() -> Value,
+    pub example: fn() -> Value,
 }
 
 impl Route {
@@ -128,7 +142,15 @@ impl Route {
             permission_classes: None,
             always: Vec::new(),
             metadata: None,
+            returns: None,
+            resource: None,
         }
+    }
+
+    /// Declares the JSON Schema of what the view answers (for the schema).
+    pub fn returns(mut self, schema: Value) -> Route {
+        self.returns = Some(schema);
+        self
     }
 
     pub fn permission_classes(mut self, classes: &[PermissionClass]) -> Route {
@@ -168,6 +190,8 @@ pub struct ViewSet {
     pub detail_always: Vec<PermissionClass>,
     /// The serializer's fields as `SimpleMetadata` describes them.
     pub fields: fn() -> Value,
+    /// One object as the API shows it: the OpenAPI document's example.
+    pub example: fn() -> Value,
     pub object: FetchObject,
 }
 
@@ -178,6 +202,71 @@ pub struct RouteInfo {
     pub allow: HeaderValue,
     pub permissions: Permissions,
     metadata: Option<Metadata>,
+}
+
+/// What the OpenAPI document says of a route (openapi.rs renders it).
+#[derive(Clone)]
+pub struct RouteDoc {
+    pub name: String,
+    /// OpenAPI's form: `/api/task/{id}/`.
+    pub path: String,
+    /// The path parameter and its pattern, on a detail route.
+    pub parameter: Option<(String, String)>,
+    pub view: ViewName,
+    pub methods: Vec<Method>,
+    pub permissions: Permissions,
+    /// A viewset's fields and example object.
+    pub resource: Option<ResourceDoc>,
+    /// A plain view's answer (JSON Schema).
+    pub returns: Option<Value>,
+}
+
+/// Every route's [`RouteDoc`], for the schema view.
+pub struct ApiDocs(pub Vec<RouteDoc>);
+
+/// `task/{id:[0-9]+}/` as OpenAPI writes it, and its parameter.
+fn openapi_path(pattern: &str) -> (String, Option<(String, String)>) {
+    let Some(open) = pattern.find('{') else {
+        return (format!("{API_PREFIX}{pattern}"), None);
+    };
+    let mut depth = 0;
+    let mut close = pattern.len();
+    for (i, c) in pattern[open..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = open + i;
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let inner = &pattern[open + 1..close];
+    let (name, regex) = inner.split_once(':').unwrap_or((inner, "[^/]+"));
+    let path = format!(
+        "{API_PREFIX}{}{{{name}}}{}",
+        &pattern[..open],
+        pattern.get(close + 1..).unwrap_or("")
+    );
+    (path, Some((name.to_owned(), regex.to_owned())))
+}
+
+/// The root's answer: each viewset's list URL under its basename.
+fn root_schema(links: &[(&'static str, String)]) -> Value {
+    let properties: serde_json::Map<String, Value> = links
+        .iter()
+        .map(|(name, _)| {
+            (
+                (*name).to_owned(),
+                json!({"type": "string", "format": "uri"}),
+            )
+        })
+        .collect();
+    let required: Vec<&str> = links.iter().map(|(name, _)| *name).collect();
+    json!({"type": "object", "properties": properties, "required": required})
 }
 
 /// The API's routes, in registration order.
@@ -209,6 +298,10 @@ impl Router {
             fields: viewset.fields,
             object: Some(viewset.object.clone()),
         });
+        let resource = ResourceDoc {
+            fields: viewset.fields,
+            example: viewset.example,
+        };
         self.links.push((viewset.basename, list_pattern.clone()));
         self.routes.push(Route {
             name: format!("{}-list", viewset.basename),
@@ -218,6 +311,8 @@ impl Router {
             permission_classes: viewset.permission_classes.clone(),
             always: Vec::new(),
             metadata: list_metadata,
+            returns: None,
+            resource: Some(resource),
         });
         self.routes.push(Route {
             name: format!("{}-detail", viewset.basename),
@@ -227,6 +322,8 @@ impl Router {
             permission_classes: viewset.permission_classes,
             always: viewset.detail_always,
             metadata: detail_metadata,
+            returns: None,
+            resource: Some(resource),
         });
         self
     }
@@ -253,11 +350,53 @@ impl Router {
             },
             vec![action(Method::GET, get)],
         )
+        .returns(root_schema(&self.links))
     }
 
-    /// Every route, the API root first.
+    /// The OpenAPI document of the API (`GET /api/schema/`), generated from
+    /// these same declarations (openapi.rs).
+    fn schema(&self) -> Route {
+        Route::new(
+            API_SCHEMA,
+            "schema/",
+            ViewName {
+                label: "Schema",
+                description: "The OpenAPI 3.1 description of this API.",
+            },
+            vec![action(Method::GET, super::openapi::view)],
+        )
+        .permission_classes(&[PermissionClass::AllowAny])
+        .returns(json!({
+            "type": "object",
+            "properties": {"openapi": {"const": "3.1.0"}, "paths": {"type": "object"}},
+            "required": ["openapi", "info", "paths"],
+        }))
+    }
+
+    /// Every route, the API root and the schema first.
     fn all(&self) -> impl Iterator<Item = Route> + '_ {
-        std::iter::once(self.root()).chain(self.routes.iter().cloned())
+        [self.root(), self.schema()]
+            .into_iter()
+            .chain(self.routes.iter().cloned())
+    }
+
+    /// What the schema says of every route, with the permissions in force.
+    pub fn describe(&self, rf: &RestFrameworkSettings) -> Vec<RouteDoc> {
+        self.all()
+            .map(|route| {
+                let (path, parameter) = openapi_path(&route.pattern);
+                RouteDoc {
+                    permissions: permissions_for(&route, rf),
+                    methods: route.methods(),
+                    resource: route.resource,
+                    returns: route.returns,
+                    name: route.name,
+                    path,
+                    parameter,
+                    view: route.view,
+                }
+            })
+            .collect()
     }
 
     /// The names settings may give in `rest_framework.permissions`.
@@ -286,6 +425,7 @@ impl Router {
 
     /// Adds every route to an app (once per worker).
     pub fn configure(&self, cfg: &mut web::ServiceConfig, rf: &RestFrameworkSettings) {
+        cfg.app_data(web::Data::new(ApiDocs(self.describe(rf))));
         for route in self.all() {
             cfg.service(resource(route, rf));
         }

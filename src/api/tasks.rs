@@ -52,6 +52,11 @@ pub fn viewset(ownership: Ownership) -> ViewSet {
             Ownership::Creator => vec![PermissionClass::IsCreator],
         },
         fields: field_metadata,
+        // The original's first seeded task.
+        example: || {
+            json!({"id": 1, "title": "Workout", "content": "Squat, bench press, deadlift.",
+                   "created_on": "2019-01-05", "due_date": "2019-01-12"})
+        },
         object: Arc::new(|state, id| object(state, id).boxed_local()),
     }
 }

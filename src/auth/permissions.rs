@@ -61,6 +61,30 @@ impl Permissions {
         Permissions(classes)
     }
 
+    /// Whether a request without credentials may use `method` (the schema's
+    /// optional security).
+    pub fn allows_anonymous(&self, method: &Method) -> bool {
+        self.allows(method, &Principal::Anonymous)
+    }
+
+    /// The scopes a token needs for `method`.
+    pub fn scopes(&self, method: &Method) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter_map(|class| match class {
+                PermissionClass::HasScope(s) => Some(s.as_str()),
+                PermissionClass::ReadScope(s) if is_safe(method) => Some(s.as_str()),
+                PermissionClass::WriteScope(s) if !is_safe(method) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether an object-level rule applies (a 403 for someone else's object).
+    pub fn has_object_rules(&self) -> bool {
+        self.0.contains(&PermissionClass::IsCreator)
+    }
+
     /// Whether every class lets this request through.
     pub fn allows(&self, method: &Method, principal: &Principal) -> bool {
         self.0.iter().all(|c| c.has_permission(method, principal))

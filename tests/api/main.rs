@@ -17,6 +17,7 @@ mod permissions;
 mod proxy;
 mod resilience;
 mod router;
+mod schema;
 mod settings;
 
 mod tasks;

@@ -49,6 +49,7 @@ fn notes() -> ViewSet {
         permission_classes: None,
         detail_always: Vec::new(),
         fields: || json!({"text": {"type": "string", "required": true}}),
+        example: || json!({"id": "first", "text": "Hello"}),
         object: Arc::new(|_, id| {
             async move { Ok((id == "first").then(Object::default)) }.boxed_local()
         }),
@@ -125,6 +126,21 @@ async fn one_registration_line_gives_a_resource_everything() {
     // And the missing-slash redirect knows it.
     let (status, headers, _) = send(app.anonymous(Method::GET, "/api/note")).await;
     assert_eq!((status, header(&headers, "location")), (308, "/api/note/"));
+    // And the OpenAPI document describes it, with its own fields.
+    let (_, _, doc) = send(app.anonymous(Method::GET, "/api/schema/")).await;
+    assert_eq!(
+        doc["paths"]["/api/note/{id}/"]["parameters"][0]["schema"]["pattern"],
+        "^[a-z]+$"
+    );
+    assert!(doc["paths"]["/api/note/{id}/"]["put"]["requestBody"].is_object());
+    assert_eq!(
+        doc["paths"]["/api/note/"]["get"]["security"],
+        json!([{}, {"bearer": []}])
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["NoteRequest"]["required"],
+        json!(["text"])
+    );
 }
 
 #[test]
@@ -134,7 +150,14 @@ fn route_names_come_from_registrations() {
             ownership: Ownership::Shared
         })
         .names(),
-        ["api-root", "task-list", "task-detail", "health", "ready"]
+        [
+            "api-root",
+            "api-schema",
+            "task-list",
+            "task-detail",
+            "health",
+            "ready"
+        ]
     );
 }
 

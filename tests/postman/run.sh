@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the Postman collection with newman against a freshly started server
 # (development profile, its development issuer, a throw-away SQLite database
-# and key), and fails when any assertion fails. Part of `make test`.
+# and key), then the collection Postman makes when it imports GET /api/schema/
+# (imported.mjs), and fails when any assertion fails. Part of `make test`.
 # Needs Node.js and npm; without them it says so and skips.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -46,4 +47,15 @@ done
 "$HERE/node_modules/.bin/newman" run "$HERE/todoapi.postman_collection.json" \
   --environment "$HERE/development.postman_environment.json" \
   --env-var "baseUrl=$BASE" --env-var "tokenUrl=$BASE/oauth/token" \
+  --reporters cli --color off --disable-unicode
+
+echo "== the schema as Postman imports it (openapi-to-postmanv2), run with newman"
+curl -fsS "$BASE/api/schema/" >"$TMP/openapi.json"
+node "$HERE/imported.mjs" "$TMP/openapi.json" "$TMP/imported.postman_collection.json"
+PORT=${BASE##*:}
+TOKEN=$(APP_ENV=development APP_CONFIG_DIR="$ROOT/config" APP__SERVER__PORT="$PORT" \
+  APP__AUTH__DEV_ISSUER__KEY_PATH="$TMP/dev_issuer_key.pem" RUST_LOG=warn \
+  "$ROOT/target/debug/todoapi" token)
+"$HERE/node_modules/.bin/newman" run "$TMP/imported.postman_collection.json" \
+  --env-var "baseUrl=$BASE" --env-var "bearerToken=$TOKEN" \
   --reporters cli --color off --disable-unicode
