@@ -414,11 +414,13 @@ fn production_refuses_the_dev_issuer() {
 async fn the_printed_curl_line_lists_the_seeded_tasks() {
     use std::io::{BufRead, BufReader};
     let cwd = tempfile::tempdir().unwrap();
+    // The server's log, to show in a failure.
+    let log_path = cwd.path().join("stderr.log");
     let mut child = Running::spawn(
         todoapi(&["serve"], &[("APP__SERVER__PORT", "0")])
             .current_dir(cwd.path())
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null()),
+            .stderr(std::fs::File::create(&log_path).expect("log file")),
     );
     let stdout = child.stdout.take().expect("stdout");
     let banner = tokio::task::spawn_blocking(move || {
@@ -444,7 +446,8 @@ async fn the_printed_curl_line_lists_the_seeded_tasks() {
         issuer_line.contains(
             "(client id \"todoapi-dev\", secret \"todoapi-dev-secret\", token URL http://127.0.0.1:"
         ) && issuer_line.ends_with("/oauth/token)"),
-        "{banner:?}"
+        "{banner:?} {}",
+        std::fs::read_to_string(&log_path).unwrap_or_default()
     );
     let curl = banner.last().cloned().filter(|l| l.starts_with("curl "));
     let curl = curl.expect("a curl line");

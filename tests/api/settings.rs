@@ -312,7 +312,7 @@ fn a_route_nobody_registered_is_refused() {
             "rest_framework.permissions.task_lists",
             "environment variable APP__REST_FRAMEWORK__PERMISSIONS__TASK_LISTS",
             "unknown route \"task-lists\"",
-            "api-root, task-list, task-detail, health, ready",
+            "api-root, api-schema, task-list, task-detail, health, ready",
         ] {
             assert!(
                 stderr.contains(needle),
