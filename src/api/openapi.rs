@@ -465,3 +465,52 @@ fn operation(doc: &RouteDoc, method: &Method) -> Value {
     }
     op
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::api::fields::{Input, char_field};
+
+    /// The schema's pattern accepts a text exactly when the field does.
+    fn agrees(text: &str) {
+        let pattern = regex::Regex::new(&text_pattern(Some(50))).expect("the pattern compiles");
+        assert_eq!(
+            pattern.is_match(text),
+            char_field(Input::Text(text), 50).is_ok(),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn the_text_pattern_is_the_char_field_at_its_edges() {
+        let fifty = "a".repeat(50);
+        for text in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "a\0b",
+            "\u{1c}",
+            "\u{1c}a\u{1f}",
+            "\u{feff}",
+            &fifty,
+            &format!("{fifty}a"),
+            &format!("\t{fifty}\u{3000}"),
+            &format!("a{}a", " ".repeat(48)),
+            &format!("a{}a", " ".repeat(49)),
+        ] {
+            agrees(text);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_text_pattern_is_the_char_field(
+            text in "[ \t\n\u{b}\u{1c}-\u{1f}\u{85}\u{a0}\u{2000}\u{3000}\u{feff}\u{0}ab\u{e9}]{0,56}"
+        ) {
+            agrees(&text);
+        }
+    }
+}
