@@ -245,6 +245,27 @@ async fn scopes_in_force_are_the_operations_scopes() {
     );
 }
 
+/// Behind a trusted proxy the document's server is the proxy's address (what
+/// an imported collection calls); anyone else's forwarded headers are ignored.
+#[tokio::test]
+async fn the_server_is_the_one_the_client_addressed() {
+    // The test's requests come from 127.0.0.1.
+    for (trusted, believed) in [("127.0.0.1", true), ("10.0.0.0/8", false)] {
+        let app = spawn_app_with(&[("APP__SERVER__TRUSTED_PROXIES", trusted)]).await;
+        let (_, _, doc) = send(
+            app.anonymous(Method::GET, "/api/schema/")
+                .header("X-Forwarded-Proto", "https")
+                .header("X-Forwarded-Host", "todo.example.com"),
+        )
+        .await;
+        let url = match believed {
+            true => "https://todo.example.com".to_owned(),
+            false => app.address.clone(),
+        };
+        assert_eq!(doc["servers"], json!([{ "url": url }]), "{trusted}");
+    }
+}
+
 /// Creator ownership adds an object rule: someone else's task is a 403, even
 /// where anyone may call the route.
 #[tokio::test]
