@@ -172,6 +172,18 @@ mod tests {
     }
 
     #[test]
+    fn when_none_has_expired_an_eighth_goes() {
+        let cache = TokenCache::new(16);
+        for i in 0..16u8 {
+            cache.insert([i; 32], entry(1e12), 1000.0);
+        }
+        cache.insert([100; 32], entry(1e12), 1000.0);
+        // Two (16 / 8) went to make room, so the next inserts need no sweep.
+        assert_eq!(cache.len(), 15);
+        assert!(cache.get(&[100; 32]).is_some());
+    }
+
+    #[test]
     fn capacity_zero_keeps_nothing() {
         let cache = TokenCache::new(0);
         cache.insert([1; 32], entry(1e12), 0.0);
