@@ -180,6 +180,7 @@ mod tests {
         cache.insert([100; 32], entry(1e12), 1000.0);
         // Two (16 / 8) went to make room, so the next inserts need no sweep.
         assert_eq!(cache.len(), 15);
+        assert!(!cache.is_empty());
         assert!(cache.get(&[100; 32]).is_some());
     }
 
