@@ -124,3 +124,31 @@ fn refusal(refusing: Option<&PermissionClass>, principal: &Principal) -> Result<
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the OpenAPI document reads of a route's classes.
+    #[test]
+    fn what_the_schema_reads() {
+        let scoped = Permissions::new(vec![
+            PermissionClass::IsAuthenticatedOrReadOnly,
+            PermissionClass::HasScope("admin".into()),
+            PermissionClass::ReadScope("read:tasks".into()),
+            PermissionClass::WriteScope("write:tasks".into()),
+        ]);
+        assert_eq!(scoped.scopes(&Method::GET), ["admin", "read:tasks"]);
+        assert_eq!(scoped.scopes(&Method::DELETE), ["admin", "write:tasks"]);
+        // HasScope refuses the anonymous even on a safe method.
+        assert!(!scoped.allows_anonymous(&Method::GET));
+        let open = Permissions::new(vec![PermissionClass::IsAuthenticatedOrReadOnly]);
+        assert!(open.allows_anonymous(&Method::GET) && !open.allows_anonymous(&Method::POST));
+        assert!(open.scopes(&Method::GET).is_empty());
+        assert!(!open.has_object_rules() && !scoped.has_object_rules());
+        assert!(
+            Permissions::new(vec![PermissionClass::AllowAny, PermissionClass::IsCreator])
+                .has_object_rules()
+        );
+    }
+}
