@@ -34,3 +34,32 @@ impl UsernameHandler {
         !matches!(self, UsernameHandler::Auth0User)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_username_is_text_of_1_to_150_characters_without_nul() {
+        let of = |sub: Value| {
+            let claims = json!({ "sub": sub })
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            UsernameHandler::Sub.username(&claims)
+        };
+        let longest = "é".repeat(MAX_USERNAME_CHARS);
+        assert_eq!(of(json!(longest)), Some(longest.clone()));
+        assert_eq!(of(json!("auth0|a")), Some("auth0|a".to_owned()));
+        for refused in [
+            json!(""),
+            json!(" \t"),
+            json!(format!("{longest}x")),
+            json!("a\0b"),
+            json!(7),
+        ] {
+            assert_eq!(of(refused.clone()), None, "{refused}");
+        }
+    }
+}
