@@ -263,6 +263,13 @@ mod tests {
         assert_eq!(browsers.session(&id), Some(user.clone()));
         assert_eq!(browsers.profile("auth0|alice"), Some(user.clone()));
         assert_eq!(user.nickname(), "alice");
+        // Someone else signing in keeps alice's profile (until MAX_SESSIONS
+        // different people have signed in).
+        let mut bob = user.clone();
+        bob.sub = "auth0|bob".into();
+        browsers.sign_in(bob.clone());
+        assert_eq!(browsers.profile("auth0|alice"), Some(user.clone()));
+        assert_eq!(browsers.profile("auth0|bob"), Some(bob));
         browsers.sign_out(&id);
         assert_eq!(browsers.session(&id), None);
         assert_eq!(browsers.session("made-up"), None);
