@@ -255,6 +255,35 @@ mod tests {
         );
     }
 
+    /// Both stores are bounded: the oldest session goes first; profiles are
+    /// forgotten all at once when a new person would be one too many.
+    #[test]
+    fn sessions_and_profiles_are_bounded() {
+        let browsers = Browsers::default();
+        let base = grant("x").user;
+        let person = |i: usize| {
+            let mut user = base.clone();
+            user.sub = format!("auth0|{i}");
+            user
+        };
+        let first = browsers.sign_in(person(0));
+        let ids: Vec<String> = (1..MAX_SESSIONS)
+            .map(|i| browsers.sign_in(person(i)))
+            .collect();
+        assert!(browsers.session(&first).is_some() && browsers.profile("auth0|0").is_some());
+        // Someone already known signing in again forgets nobody.
+        browsers.sign_in(person(1));
+        assert!(
+            browsers.session(&first).is_none(),
+            "the oldest session went"
+        );
+        assert!(browsers.session(&ids[0]).is_some());
+        assert!(browsers.profile("auth0|0").is_some());
+        browsers.sign_in(person(MAX_SESSIONS));
+        assert!(browsers.profile("auth0|0").is_none());
+        assert!(browsers.profile(&format!("auth0|{MAX_SESSIONS}")).is_some());
+    }
+
     #[test]
     fn sessions_and_profiles() {
         let browsers = Browsers::default();
