@@ -284,6 +284,37 @@ mod tests {
         assert!(browsers.profile(&format!("auth0|{MAX_SESSIONS}")).is_some());
     }
 
+    /// A signed-out session leaves the eviction order, and the others stay in it.
+    #[test]
+    fn signing_out_keeps_the_others_in_line() {
+        let browsers = Browsers::default();
+        let user = grant("x").user;
+        let leaving = browsers.sign_in(user.clone());
+        let staying = browsers.sign_in(user.clone());
+        browsers.sign_out(&leaving);
+        for _ in 0..MAX_SESSIONS - 1 {
+            browsers.sign_in(user.clone());
+        }
+        assert!(
+            browsers.session(&staying).is_some(),
+            "{MAX_SESSIONS} sessions fit"
+        );
+        browsers.sign_in(user.clone());
+        assert!(browsers.session(&staying).is_none(), "the oldest went");
+    }
+
+    /// Issuing a code keeps the other codes still in their lifetime.
+    #[test]
+    fn codes_wait_for_their_exchange() {
+        let browsers = Browsers::default();
+        let verifier = "a-verifier-of-forty-three-characters-at-least";
+        let redirect = "http://localhost:4200/callback";
+        let first = browsers.issue_code(grant(&s256(verifier)));
+        let second = browsers.issue_code(grant(&s256(verifier)));
+        assert!(browsers.redeem(&first, "spa", redirect, verifier).is_ok());
+        assert!(browsers.redeem(&second, "spa", redirect, verifier).is_ok());
+    }
+
     #[test]
     fn sessions_and_profiles() {
         let browsers = Browsers::default();
