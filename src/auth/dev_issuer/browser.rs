@@ -184,6 +184,9 @@ impl Browsers {
 mod tests {
     use super::*;
 
+    const VERIFIER: &str = "a-verifier-of-forty-three-characters-at-least";
+    const REDIRECT: &str = "http://localhost:4200/callback";
+
     fn grant(challenge: &str) -> Grant {
         Grant {
             client_id: "spa".into(),
@@ -213,8 +216,7 @@ mod tests {
     #[test]
     fn a_code_is_exchanged_once_and_only_with_its_bindings() {
         let browsers = Browsers::default();
-        let verifier = "a-verifier-of-forty-three-characters-at-least";
-        let redirect = "http://localhost:4200/callback";
+        let (verifier, redirect) = (VERIFIER, REDIRECT);
         let code = browsers.issue_code(grant(&s256(verifier)));
         assert!(browsers.redeem(&code, "spa", redirect, verifier).is_ok());
         assert_eq!(
@@ -307,8 +309,7 @@ mod tests {
     #[test]
     fn codes_wait_for_their_exchange() {
         let browsers = Browsers::default();
-        let verifier = "a-verifier-of-forty-three-characters-at-least";
-        let redirect = "http://localhost:4200/callback";
+        let (verifier, redirect) = (VERIFIER, REDIRECT);
         let first = browsers.issue_code(grant(&s256(verifier)));
         let second = browsers.issue_code(grant(&s256(verifier)));
         assert!(browsers.redeem(&first, "spa", redirect, verifier).is_ok());
