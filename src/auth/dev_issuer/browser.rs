@@ -84,6 +84,11 @@ fn random_id() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Whether a code issued at `issued` may still be exchanged at `now`.
+fn is_live(issued: Instant, now: Instant) -> bool {
+    now.saturating_duration_since(issued) < CODE_LIFETIME
+}
+
 /// PKCE's S256 (RFC 7636 §4.2).
 pub fn s256(verifier: &str) -> String {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
@@ -101,7 +106,8 @@ impl Browsers {
             profiles.insert(user.sub.clone(), user.clone());
         }
         if let Ok(mut sessions) = self.sessions.lock() {
-            while sessions.order.len() >= MAX_SESSIONS {
+            // One in, at most one out: the store never holds more than MAX_SESSIONS.
+            if sessions.order.len() >= MAX_SESSIONS {
                 if let Some(oldest) = sessions.order.pop_front() {
                     sessions.by_id.remove(&oldest);
                 }
@@ -128,12 +134,18 @@ impl Browsers {
         self.profiles.lock().ok()?.get(sub).cloned()
     }
 
+    /// A code for `grant`. When `MAX_CODES` codes are waiting, the new one
+    /// is not kept (its exchange fails), so a flood cannot grow the store.
     pub fn issue_code(&self, grant: Grant) -> String {
+        self.issue_code_at(grant, Instant::now())
+    }
+
+    fn issue_code_at(&self, grant: Grant, now: Instant) -> String {
         let code = random_id();
         if let Ok(mut codes) = self.codes.lock() {
-            codes.retain(|_, (_, issued)| issued.elapsed() < CODE_LIFETIME);
+            codes.retain(|_, (_, issued)| is_live(*issued, now));
             if codes.len() < MAX_CODES {
-                codes.insert(code.clone(), (grant, Instant::now()));
+                codes.insert(code.clone(), (grant, now));
             }
         }
         code
@@ -164,7 +176,7 @@ impl Browsers {
             .ok()
             .and_then(|mut codes| codes.remove(code))
             .ok_or(CodeError::Unknown)?;
-        if now.saturating_duration_since(issued) >= CODE_LIFETIME {
+        if !is_live(issued, now) {
             return Err(CodeError::Expired);
         }
         if grant.client_id != client_id {
@@ -247,13 +259,81 @@ mod tests {
                 "a refused code is spent"
             );
         }
-        let code = browsers.issue_code(grant(&s256(verifier)));
-        let later = Instant::now() + CODE_LIFETIME;
+    }
+
+    /// A code lives for CODE_LIFETIME, to the nanosecond: at its end it is
+    /// expired, and issuing another then forgets it.
+    #[test]
+    fn a_code_lives_for_its_lifetime() {
+        let browsers = Browsers::default();
+        let (verifier, redirect) = (VERIFIER, REDIRECT);
+        let issued = Instant::now();
+        let end = issued + CODE_LIFETIME;
+        let just_before = end - Duration::from_nanos(1);
+        let code = browsers.issue_code_at(grant(&s256(verifier)), issued);
+        assert!(
+            browsers
+                .redeem_at(&code, "spa", redirect, verifier, just_before)
+                .is_ok()
+        );
+        let code = browsers.issue_code_at(grant(&s256(verifier)), issued);
         assert_eq!(
             browsers
-                .redeem_at(&code, "spa", redirect, verifier, later)
+                .redeem_at(&code, "spa", redirect, verifier, end)
                 .err(),
             Some(CodeError::Expired)
+        );
+
+        let waiting = browsers.issue_code_at(grant(&s256(verifier)), issued);
+        browsers.issue_code_at(grant(&s256(verifier)), just_before);
+        assert!(
+            browsers
+                .redeem_at(&waiting, "spa", redirect, verifier, issued)
+                .is_ok(),
+            "a live code is kept"
+        );
+        let expired = browsers.issue_code_at(grant(&s256(verifier)), issued);
+        browsers.issue_code_at(grant(&s256(verifier)), end);
+        assert_eq!(
+            browsers
+                .redeem_at(&expired, "spa", redirect, verifier, issued)
+                .err(),
+            Some(CodeError::Unknown),
+            "an expired code is forgotten"
+        );
+    }
+
+    /// MAX_CODES codes may wait at once; one more is not kept until some expire.
+    #[test]
+    fn waiting_codes_are_bounded() {
+        let browsers = Browsers::default();
+        let (verifier, redirect) = (VERIFIER, REDIRECT);
+        let issued = Instant::now();
+        let codes: Vec<String> = (0..MAX_CODES)
+            .map(|_| browsers.issue_code_at(grant(&s256(verifier)), issued))
+            .collect();
+        let over = browsers.issue_code_at(grant(&s256(verifier)), issued);
+        assert_eq!(
+            browsers
+                .redeem_at(&over, "spa", redirect, verifier, issued)
+                .err(),
+            Some(CodeError::Unknown),
+            "one code over the bound"
+        );
+        let last = codes.last().map(String::as_str).unwrap_or_default();
+        assert!(
+            browsers
+                .redeem_at(last, "spa", redirect, verifier, issued)
+                .is_ok(),
+            "the last code within the bound"
+        );
+        let later = issued + CODE_LIFETIME;
+        let after = browsers.issue_code_at(grant(&s256(verifier)), later);
+        assert!(
+            browsers
+                .redeem_at(&after, "spa", redirect, verifier, later)
+                .is_ok(),
+            "expired codes make room"
         );
     }
 
