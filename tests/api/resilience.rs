@@ -118,6 +118,39 @@ async fn stale_keys_stop_being_trusted_then_recover() {
     assert_eq!((status, ready["jwks"].clone()), (200, json!("ok")));
 }
 
+/// While the tenant is down, fetches back off (1 s, 2 s, 4 s, … up to
+/// `retry_max_secs`) whether it was down from the start or went down after
+/// a success; a store that retried at once would send hundreds. Only an
+/// upper bound is asserted: a slow machine fetches less, never more.
+#[tokio::test]
+async fn a_failing_key_set_is_retried_with_backoff() {
+    let jwks = JwksServer::start(&["k1"]).await;
+    jwks.fail_with(Some(503));
+    let app = spawn_app_on(jwks, TestDb::new(), &[]).await;
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    let fetches = app.jwks.fetches();
+    assert!(
+        (1..=4).contains(&fetches),
+        "down from the start: {fetches} fetches in 4.5 s (0 s, 1 s, 3 s)"
+    );
+
+    let app = spawn_app_with(&[
+        ("APP__AUTH__JWKS__REFRESH_SECS", "1"),
+        ("APP__AUTH__JWKS__MIN_REFRESH_SECS", "1"),
+    ])
+    .await;
+    assert_eq!(status_with(&app, &token()).await, 200);
+    app.jwks.fail_with(Some(503));
+    let before = app.jwks.fetches();
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    let fetches = app.jwks.fetches() - before;
+    assert!(
+        (1..=4).contains(&fetches),
+        "down after a success: {fetches} fetches in 4.5 s (1 s, 2 s, 4 s)"
+    );
+    assert_eq!(status_with(&app, &token()).await, 200, "the keys stay");
+}
+
 #[tokio::test]
 async fn cache_control_max_age_brings_the_refresh_forward() {
     let jwks = JwksServer::start(&["k1"]).await;
