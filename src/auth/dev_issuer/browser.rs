@@ -107,10 +107,10 @@ impl Browsers {
         }
         if let Ok(mut sessions) = self.sessions.lock() {
             // One in, at most one out: the store never holds more than MAX_SESSIONS.
-            if sessions.order.len() >= MAX_SESSIONS {
-                if let Some(oldest) = sessions.order.pop_front() {
-                    sessions.by_id.remove(&oldest);
-                }
+            if sessions.order.len() >= MAX_SESSIONS
+                && let Some(oldest) = sessions.order.pop_front()
+            {
+                sessions.by_id.remove(&oldest);
             }
             sessions.order.push_back(id.clone());
             sessions.by_id.insert(id.clone(), user);
