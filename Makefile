@@ -64,7 +64,8 @@ fuzz: ## the property tests over hostile input, long (make test runs them briefl
 # cores). Survivors that are equivalent are listed in .cargo/mutants.toml.
 MUTATED = -f 'src/auth/**' -f src/policy.rs -f src/api/fields.rs -f src/db/error.rs
 mutants: ## mutation testing (cargo-mutants) of auth, permissions, fields and database errors
-	@command -v cargo-mutants >/dev/null || $(CARGO) install cargo-mutants --locked
+	@command -v cargo-mutants >/dev/null || $(CARGO) install cargo-mutants --version 27.1.0 --locked
+	@mkdir -p target/mutants  # cargo-mutants creates only the last level (a fresh clone has no target/)
 	$(CARGO) mutants $(MUTATED) --profile mutants --timeout 180 --test-tool nextest --output target/mutants $(MUTANTS_ARGS)
 
 token: ## print a development token
