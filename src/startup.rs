@@ -61,6 +61,11 @@ fn listen(address: &str, backlog: u32) -> std::io::Result<TcpListener> {
 /// After the listener closes, how long connections already accepted have
 /// to send their request before the server stops.
 const ACCEPTED_GRACE: Duration = Duration::from_millis(500);
+/// actix's `pause()` returns once the accept thread is told, not once it has
+/// stopped polling the listener; shutting the socket before then makes it
+/// accept on a shut socket and log two errors. Its thread does nothing
+/// else: a few milliseconds suffice, this is a wide margin.
+const PAUSE_SETTLE: Duration = Duration::from_millis(100);
 
 /// While draining, each response tells the client (a proxy) not to reuse
 /// its connection, so that by the time idle connections are closed no
@@ -339,6 +344,7 @@ impl Application {
                             // Paused first, so that the accept loop never
                             // sees the socket shut (it would log an error).
                             handle.pause().await;
+                            tokio::time::sleep(PAUSE_SETTLE).await;
                             if let Some(listener) = &listening {
                                 let _ = socket2::SockRef::from(listener)
                                     .shutdown(std::net::Shutdown::Read);

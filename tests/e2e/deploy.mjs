@@ -102,8 +102,11 @@ const shared = {
 const binary = buildTodoapi(root);
 execFileSync(binary, ["migrate"], { env: { PATH: process.env.PATH, RUST_LOG: "warn", ...shared }, stdio: ["ignore", "ignore", "inherit"] });
 
+// The replicas' ERROR log lines: an operator's alarm, so a stop must log none.
+const loggedErrors = [];
 async function replica(port) {
-  const started = await startTodoapi(binary, root, { ...shared, APP__SERVER__PORT: String(port) });
+  const onLog = (text) => loggedErrors.push(...text.split("\n").filter((line) => / ERROR /.test(line)));
+  const started = await startTodoapi(binary, root, { ...shared, APP__SERVER__PORT: String(port) }, { onLog });
   children.add(started.child);
   for (let i = 0; i < 200; i++) {
     const ready = await fetch(`http://127.0.0.1:${port}/api/ready/`).catch(() => null);
@@ -326,6 +329,7 @@ async function rollingRestart() {
     const code = await stopping;
     children.delete(child);
     check(code === 0, `replica ${name} exited 0 on SIGTERM (${code})`);
+    check(loggedErrors.length === 0, `no ERROR in the replicas' logs, replica ${name}'s stop included ${JSON.stringify(loggedErrors.slice(0, 3))}`);
     replicas[name] = await replica(ports[name]);
     // As an operator does: the next replica only once nginx uses this one
     // again (it retries a failed server after fail_timeout, 2 s here).

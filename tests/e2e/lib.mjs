@@ -42,12 +42,19 @@ export function buildTodoapi(root) {
 }
 
 /** `todoapi serve` with this environment; resolves to { child, base } once it listens. */
-export function startTodoapi(binary, root, env) {
+export function startTodoapi(binary, root, env, { onLog } = {}) {
   const child = spawn(binary, ["serve"], {
     cwd: root,
     env: { PATH: process.env.PATH, RUST_LOG: "warn", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", onLog ? "pipe" : "inherit"],
   });
+  if (onLog) {
+    // Still shown, and also handed to the caller (the log is on stderr).
+    child.stderr.on("data", (chunk) => {
+      process.stderr.write(chunk);
+      onLog(String(chunk));
+    });
+  }
   return new Promise((resolve, reject) => {
     let out = "";
     const onData = (chunk) => {
