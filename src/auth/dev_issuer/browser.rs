@@ -261,43 +261,42 @@ mod tests {
         }
     }
 
+    /// A code for the test grant, issued at `at`.
+    fn issue_at(browsers: &Browsers, at: Instant) -> String {
+        browsers.issue_code_at(grant(&s256(VERIFIER)), at)
+    }
+
+    /// Exchanges `code` at `at` with the bindings it was issued with.
+    fn exchange_at(browsers: &Browsers, code: &str, at: Instant) -> Result<Grant, CodeError> {
+        browsers.redeem_at(code, "spa", REDIRECT, VERIFIER, at)
+    }
+
     /// A code lives for CODE_LIFETIME, to the nanosecond: at its end it is
     /// expired, and issuing another then forgets it.
     #[test]
     fn a_code_lives_for_its_lifetime() {
         let browsers = Browsers::default();
-        let (verifier, redirect) = (VERIFIER, REDIRECT);
         let issued = Instant::now();
         let end = issued + CODE_LIFETIME;
         let just_before = end - Duration::from_nanos(1);
-        let code = browsers.issue_code_at(grant(&s256(verifier)), issued);
-        assert!(
-            browsers
-                .redeem_at(&code, "spa", redirect, verifier, just_before)
-                .is_ok()
-        );
-        let code = browsers.issue_code_at(grant(&s256(verifier)), issued);
+        let code = issue_at(&browsers, issued);
+        assert!(exchange_at(&browsers, &code, just_before).is_ok());
+        let code = issue_at(&browsers, issued);
         assert_eq!(
-            browsers
-                .redeem_at(&code, "spa", redirect, verifier, end)
-                .err(),
+            exchange_at(&browsers, &code, end).err(),
             Some(CodeError::Expired)
         );
 
-        let waiting = browsers.issue_code_at(grant(&s256(verifier)), issued);
-        browsers.issue_code_at(grant(&s256(verifier)), just_before);
+        let waiting = issue_at(&browsers, issued);
+        issue_at(&browsers, just_before);
         assert!(
-            browsers
-                .redeem_at(&waiting, "spa", redirect, verifier, issued)
-                .is_ok(),
+            exchange_at(&browsers, &waiting, issued).is_ok(),
             "a live code is kept"
         );
-        let expired = browsers.issue_code_at(grant(&s256(verifier)), issued);
-        browsers.issue_code_at(grant(&s256(verifier)), end);
+        let expired = issue_at(&browsers, issued);
+        issue_at(&browsers, end);
         assert_eq!(
-            browsers
-                .redeem_at(&expired, "spa", redirect, verifier, issued)
-                .err(),
+            exchange_at(&browsers, &expired, issued).err(),
             Some(CodeError::Unknown),
             "an expired code is forgotten"
         );
@@ -307,32 +306,25 @@ mod tests {
     #[test]
     fn waiting_codes_are_bounded() {
         let browsers = Browsers::default();
-        let (verifier, redirect) = (VERIFIER, REDIRECT);
         let issued = Instant::now();
         let codes: Vec<String> = (0..MAX_CODES)
-            .map(|_| browsers.issue_code_at(grant(&s256(verifier)), issued))
+            .map(|_| issue_at(&browsers, issued))
             .collect();
-        let over = browsers.issue_code_at(grant(&s256(verifier)), issued);
+        let over = issue_at(&browsers, issued);
         assert_eq!(
-            browsers
-                .redeem_at(&over, "spa", redirect, verifier, issued)
-                .err(),
+            exchange_at(&browsers, &over, issued).err(),
             Some(CodeError::Unknown),
             "one code over the bound"
         );
         let last = codes.last().map(String::as_str).unwrap_or_default();
         assert!(
-            browsers
-                .redeem_at(last, "spa", redirect, verifier, issued)
-                .is_ok(),
+            exchange_at(&browsers, last, issued).is_ok(),
             "the last code within the bound"
         );
         let later = issued + CODE_LIFETIME;
-        let after = browsers.issue_code_at(grant(&s256(verifier)), later);
+        let after = issue_at(&browsers, later);
         assert!(
-            browsers
-                .redeem_at(&after, "spa", redirect, verifier, later)
-                .is_ok(),
+            exchange_at(&browsers, &after, later).is_ok(),
             "expired codes make room"
         );
     }
