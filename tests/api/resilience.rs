@@ -120,8 +120,9 @@ async fn stale_keys_stop_being_trusted_then_recover() {
 
 /// While the tenant is down, fetches back off (1 s, 2 s, 4 s, … up to
 /// `retry_max_secs`) whether it was down from the start or went down after
-/// a success; a store that retried at once would send hundreds. Only an
-/// upper bound is asserted: a slow machine fetches less, never more.
+/// a success; a store that retried at once would send hundreds. The upper
+/// bound is the point (a slow machine fetches less, never more); the lower
+/// one only says the store tried.
 #[tokio::test]
 async fn a_failing_key_set_is_retried_with_backoff() {
     let jwks = JwksServer::start(&["k1"]).await;

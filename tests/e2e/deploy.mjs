@@ -105,7 +105,7 @@ execFileSync(binary, ["migrate"], { env: { PATH: process.env.PATH, RUST_LOG: "wa
 // The replicas' ERROR log lines: an operator's alarm, so a stop must log none.
 const loggedErrors = [];
 async function replica(port) {
-  const onLog = (text) => loggedErrors.push(...text.split("\n").filter((line) => / ERROR /.test(line)));
+  const onLog = (line) => { if (/ ERROR /.test(line)) loggedErrors.push(line); };
   const started = await startTodoapi(binary, root, { ...shared, APP__SERVER__PORT: String(port) }, { onLog });
   children.add(started.child);
   for (let i = 0; i < 200; i++) {

@@ -49,11 +49,16 @@ export function startTodoapi(binary, root, env, { onLog } = {}) {
     stdio: ["ignore", "pipe", onLog ? "pipe" : "inherit"],
   });
   if (onLog) {
-    // Still shown, and also handed to the caller (the log is on stderr).
+    // Still shown, and handed to the caller a whole line at a time (the log
+    // is on stderr; a chunk may end mid-line).
+    let partial = "";
     child.stderr.on("data", (chunk) => {
       process.stderr.write(chunk);
-      onLog(String(chunk));
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop();
+      lines.forEach(onLog);
     });
+    child.stderr.on("end", () => { if (partial) onLog(partial); });
   }
   return new Promise((resolve, reject) => {
     let out = "";
