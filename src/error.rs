@@ -68,6 +68,9 @@ pub enum ApiError {
     InsufficientScope(String),
     #[error("Not found.")]
     NotFound,
+    /// A 404 with its own text: a page or cursor a paginator cannot serve.
+    #[error("{0}")]
+    NotFoundBecause(&'static str),
     #[error("Method \"{0}\" not allowed.")]
     MethodNotAllowed(Method),
     #[error("Unsupported media type \"{0}\" in request.")]
@@ -185,7 +188,7 @@ impl ResponseError for ApiError {
                 StatusCode::UNAUTHORIZED
             }
             ApiError::PermissionDenied(_) | ApiError::InsufficientScope(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::NotFoundBecause(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,

@@ -4,7 +4,8 @@
 //!
 //! Where a rule lives: settings in [`settings`], the database in [`db`],
 //! authentication and permissions in [`auth`], the endpoints in [`api`], every
-//! error body in [`error`], the server's assembly in [`startup`].
+//! error body in [`error`], DRF's pagination and filters in [`rest`], the
+//! server's assembly in [`startup`].
 
 pub mod api;
 pub mod auth;
@@ -12,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod policy;
 pub mod probe;
+pub mod rest;
 pub mod settings;
 pub mod startup;
 pub mod state;

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use todoapi::auth::dev_issuer::{self, DevIssuer, TokenOptions};
-use todoapi::db::Db;
 use todoapi::db::migrations::MigrationError;
+use todoapi::db::{Db, indexes};
 use todoapi::settings::{self, Settings, schema};
 use todoapi::startup::Application;
 
@@ -31,8 +31,12 @@ enum Command {
         #[arg(long)]
         revert_all: bool,
     },
-    /// Print the effective settings (secrets redacted); exit non-zero when they are invalid.
+    /// Print the effective settings (secrets redacted) and what the database
+    /// lacks; exit non-zero when the settings are invalid.
     Check,
+    /// Add the list's indexes where our migrations did not run (a database
+    /// the original made); PostgreSQL builds them without blocking writes.
+    AddIndexes,
     /// Print the API's OpenAPI 3.1 document (what GET /api/schema/ serves).
     Openapi,
     /// Ask the running server whether it is alive (/api/health/) or, with
@@ -130,8 +134,12 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::AddIndexes => add_indexes(&settings),
         Command::Check => {
             print!("{}", settings.describe());
+            if let Some(note) = database_note(&settings) {
+                println!("# database: {note}");
+            }
             let unknown =
                 todoapi::api::router(&settings.tasks).unknown_routes(&settings.rest_framework);
             if unknown.is_empty() {
@@ -278,6 +286,50 @@ fn serve(settings: Settings) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("todoapi: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What `todoapi check` says of the database: the indexes it lacks. Nothing
+/// for a SQLite file that is not there yet (check creates nothing).
+fn database_note(settings: &Settings) -> Option<String> {
+    if let settings::DatabaseUrl::Sqlite(path) = &settings.database.url
+        && !path.exists()
+    {
+        return None;
+    }
+    let db = match Db::connect(&settings.database) {
+        Ok(db) => db,
+        Err(e) => return Some(format!("not checked ({e})")),
+    };
+    let mut conn = db.get().ok()?;
+    match indexes::missing(&mut conn) {
+        Ok(missing) if missing.is_empty() => None,
+        Ok(missing) => Some(indexes::advice(&missing)),
+        Err(e) => Some(format!("not checked ({e})")),
+    }
+}
+
+fn add_indexes(settings: &Settings) -> ExitCode {
+    let run = || -> Result<Vec<String>, MigrationError> {
+        let db = Db::connect(&settings.database)?;
+        let mut conn = db.get()?;
+        Ok(indexes::add_missing(&mut conn)?)
+    };
+    match run() {
+        Ok(made) if made.is_empty() => {
+            println!("no index to add: the database has the list's indexes");
+            ExitCode::SUCCESS
+        }
+        Ok(made) => {
+            for name in made {
+                println!("added index {name}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("todoapi: add-indexes: {e}");
             ExitCode::FAILURE
         }
     }

@@ -1,10 +1,15 @@
 //! The names that settings give to policy, as a DRF project's settings.py
 //! names classes: the permission classes, the username handlers and the
-//! task ownership mode. A leaf: `settings` parses these names, `auth` and
-//! `api` implement what they mean (`auth/permissions.rs`, `auth/users.rs`).
+//! task ownership mode; how lists are paginated and filtered (`listing.rs`).
+//! A leaf: `settings` parses these names, `auth`, `api` and `rest` implement
+//! what they mean (`auth/permissions.rs`, `auth/users.rs`, `rest/`).
+
+mod listing;
 
 use std::fmt;
 use std::str::FromStr;
+
+pub use listing::{FilterBackend, PaginationClass};
 
 /// A name no class, handler or mode has; says which names there are.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -20,7 +20,7 @@ use crate::auth::dev_issuer::{self, DevIssuer};
 use crate::auth::keys::{JwksKeyStore, JwksPolicy, KeyStore};
 use crate::auth::token::{TokenPolicy, TokenValidator};
 use crate::auth::{Authenticator, CachePolicy};
-use crate::db::Db;
+use crate::db::{Db, indexes};
 use crate::policy::Ownership;
 use crate::settings::{Settings, Tenant};
 use crate::state::AppState;
@@ -84,6 +84,16 @@ async fn close_when_draining(
     Ok(res)
 }
 
+/// A large table without the list's indexes (a database the original made)
+/// is worth saying at start-up: every list would read all of it.
+fn warn_of_missing_indexes(db: &Db) {
+    let Ok(mut conn) = db.get() else { return };
+    let missing = indexes::missing(&mut conn).unwrap_or_default();
+    if !missing.is_empty() && indexes::is_large(&mut conn, "task").unwrap_or(false) {
+        log::warn!("{}", indexes::advice(&missing));
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("database: {0}")]
@@ -125,6 +135,8 @@ impl Application {
                 log::info!("migrations: {line}");
             }
         }
+
+        warn_of_missing_indexes(&db);
 
         if settings.tasks.ownership == Ownership::Creator && !db.task_table().has_creator() {
             return Err(StartError::Settings(vec![format!(

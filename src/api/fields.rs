@@ -5,6 +5,8 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use super::body::Data;
+use crate::rest::text::is_python_space;
+pub use crate::rest::text::python_space_class;
 
 pub const REQUIRED: &str = "This field is required.";
 pub const NULL: &str = "This field may not be null.";
@@ -45,38 +47,6 @@ impl Data {
             }
         }
     }
-}
-
-/// What DRF's trimming (Python's `str.strip()`) takes for whitespace:
-/// Unicode's White_Space and the information separators U+001C..U+001F.
-const PYTHON_SPACE: [(char, char); 10] = [
-    ('\u{9}', '\u{d}'),
-    ('\u{1c}', '\u{20}'),
-    ('\u{85}', '\u{85}'),
-    ('\u{a0}', '\u{a0}'),
-    ('\u{1680}', '\u{1680}'),
-    ('\u{2000}', '\u{200a}'),
-    ('\u{2028}', '\u{2029}'),
-    ('\u{202f}', '\u{202f}'),
-    ('\u{205f}', '\u{205f}'),
-    ('\u{3000}', '\u{3000}'),
-];
-
-fn is_python_space(c: char) -> bool {
-    PYTHON_SPACE
-        .iter()
-        .any(|(low, high)| (*low..=*high).contains(&c))
-}
-
-/// The same set as a regular expression's class body (the schema's).
-pub fn python_space_class() -> String {
-    PYTHON_SPACE
-        .iter()
-        .map(|(low, high)| match low == high {
-            true => format!("\\u{:04x}", *low as u32),
-            false => format!("\\u{:04x}-\\u{:04x}", *low as u32, *high as u32),
-        })
-        .collect()
 }
 
 /// A `CharField(max_length)`: numbers become their string, whitespace is

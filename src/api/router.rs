@@ -21,6 +21,7 @@ use super::{body, root};
 use crate::auth::permissions::{ObjectView, Permissions};
 use crate::error::ApiError;
 use crate::policy::PermissionClass;
+use crate::rest::listing::{ListDecl, ListPolicy};
 use crate::settings::RestFrameworkSettings;
 use crate::state::AppState;
 
@@ -121,6 +122,8 @@ pub struct Route {
     returns: Option<Value>,
     /// A viewset route's object (the OpenAPI document's).
     resource: Option<ResourceDoc>,
+    /// A list route's search, ordering and pagination declaration.
+    list: Option<ListDecl>,
 }
 
 /// What the OpenAPI document says of a viewset's object.
@@ -144,6 +147,7 @@ impl Route {
             metadata: None,
             returns: None,
             resource: None,
+            list: None,
         }
     }
 
@@ -193,6 +197,8 @@ pub struct ViewSet {
     /// One object as the API shows it: the OpenAPI document's example.
     pub example: fn() -> Value,
     pub object: FetchObject,
+    /// What its list may be searched and ordered by.
+    pub listing: ListDecl,
 }
 
 /// What the view middleware and the handlers know of their route.
@@ -201,6 +207,8 @@ pub struct RouteInfo {
     pub view: ViewName,
     pub allow: HeaderValue,
     pub permissions: Permissions,
+    /// A list route's filters and paginator in force.
+    pub listing: Option<ListPolicy>,
     metadata: Option<Metadata>,
 }
 
@@ -219,6 +227,8 @@ pub struct RouteDoc {
     pub resource: Option<ResourceDoc>,
     /// A plain view's answer (JSON Schema).
     pub returns: Option<Value>,
+    /// A list route's filters and paginator in force.
+    pub listing: Option<ListPolicy>,
 }
 
 /// Every route's [`RouteDoc`], for the schema view.
@@ -313,6 +323,7 @@ impl Router {
             metadata: list_metadata,
             returns: None,
             resource: Some(resource),
+            list: Some(viewset.listing),
         });
         self.routes.push(Route {
             name: format!("{}-detail", viewset.basename),
@@ -324,6 +335,7 @@ impl Router {
             metadata: detail_metadata,
             returns: None,
             resource: Some(resource),
+            list: None,
         });
         self
     }
@@ -386,6 +398,7 @@ impl Router {
             .map(|route| {
                 let (path, parameter) = openapi_path(&route.pattern);
                 RouteDoc {
+                    listing: listing_for(&route, rf),
                     permissions: permissions_for(&route, rf),
                     methods: route.methods(),
                     resource: route.resource,
@@ -404,21 +417,36 @@ impl Router {
         self.all().map(|r| r.name).collect()
     }
 
-    /// Settings that name a route nobody registered (`rest_framework.permissions.<route>`).
+    /// Settings that name a route nobody registered, or a list setting
+    /// (pagination, filters) a route that does not list.
     pub fn unknown_routes(&self, rf: &RestFrameworkSettings) -> Vec<String> {
-        let names = self.names();
-        rf.permissions
-            .keys()
-            .filter(|name| !names.contains(name))
-            .map(|name| {
-                let key = rf
-                    .permission_keys
-                    .get(name)
-                    .map_or(name.as_str(), String::as_str);
-                format!(
-                    "{key}: unknown route {name:?}; routes are {}",
-                    names.join(", ")
-                )
+        let routes: Vec<Route> = self.all().collect();
+        let names: Vec<&str> = routes.iter().map(|r| r.name.as_str()).collect();
+        let lists: Vec<&str> = routes
+            .iter()
+            .filter(|r| r.list.is_some())
+            .map(|r| r.name.as_str())
+            .collect();
+        rf.route_keys
+            .iter()
+            .filter_map(|k| {
+                if !names.contains(&k.route.as_str()) {
+                    Some(format!(
+                        "{}: unknown route {:?}; routes are {}",
+                        k.key,
+                        k.route,
+                        names.join(", ")
+                    ))
+                } else if k.lists && !lists.contains(&k.route.as_str()) {
+                    Some(format!(
+                        "{}: route {:?} does not list; list routes are {}",
+                        k.key,
+                        k.route,
+                        lists.join(", ")
+                    ))
+                } else {
+                    None
+                }
             })
             .collect()
     }
@@ -430,6 +458,14 @@ impl Router {
             cfg.service(resource(route, rf));
         }
     }
+}
+
+/// A list route's filters and paginator in force.
+fn listing_for(route: &Route, rf: &RestFrameworkSettings) -> Option<ListPolicy> {
+    route
+        .list
+        .clone()
+        .map(|decl| ListPolicy::new(&route.name, decl, rf))
 }
 
 /// The classes in force on a route: settings, then code, then the default,
@@ -471,6 +507,7 @@ fn resource(
         view: route.view,
         allow: HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static("OPTIONS")),
         permissions: permissions_for(&route, rf),
+        listing: listing_for(&route, rf),
         metadata: route.metadata.clone(),
     });
     let stem = format!("{API_PREFIX}{}", route.pattern.trim_end_matches('/'));

@@ -15,11 +15,14 @@ use serde_json::json;
 
 use super::body::{self, Data};
 use super::fields::{self, REQUIRED};
+use super::root::base_url;
 use super::router::{Object, ViewName, ViewSet, action};
 use super::view::RequestContext;
-use crate::db::models::{NewTask, Task, TaskChanges};
+use crate::db::listing::Listed;
+use crate::db::models::{NewTask, TASK_LIST_COLUMNS, Task, TaskChanges};
 use crate::error::{ApiError, FieldErrors};
 use crate::policy::{Ownership, PERMISSION_DENIED, PermissionClass};
+use crate::rest::listing::ListDecl;
 use crate::state::AppState;
 
 /// The original's `TaskList` and `TaskDetail`, as one viewset (their
@@ -58,6 +61,14 @@ pub fn viewset(ownership: Ownership) -> ViewSet {
                    "created_on": "2019-01-05", "due_date": "2019-01-12"})
         },
         object: Arc::new(|state, id| object(state, id).boxed_local()),
+        // The reference's TaskList: search_fields, ordering_fields, ordering.
+        listing: ListDecl {
+            columns: TASK_LIST_COLUMNS.iter().map(|c| (c.name, c.kind)).collect(),
+            search_fields: &["title", "content"],
+            ordering_fields: &["id", "title", "content", "created_on", "due_date"],
+            ordering: &["id"],
+            unique: "id",
+        },
     }
 }
 
@@ -163,19 +174,35 @@ fn owner(state: &AppState, ctx: &RequestContext) -> Option<Option<String>> {
     }
 }
 
-async fn list(state: web::Data<AppState>, ctx: RequestContext) -> Result<HttpResponse, ApiError> {
-    let tasks = match owner(&state, &ctx) {
-        None => state.db.read(|conn| Task::list(conn, None)).await?,
-        Some(None) => Vec::new(),
+/// DRF's `list`: the filter backends and the paginator in force on the route.
+async fn list(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let policy = ctx
+        .route
+        .listing
+        .as_ref()
+        .ok_or_else(|| ApiError::internal("the task list route has no list policy"))?;
+    let request = policy.request(&req)?;
+    let listing = request.listing.clone();
+    let found = match owner(&state, &ctx) {
+        None => {
+            state
+                .db
+                .read(move |conn| Task::list(conn, None, &listing))
+                .await?
+        }
+        Some(None) => Listed::empty(&listing),
         Some(Some(sub)) => {
             state
                 .db
-                .read(move |conn| Task::list(conn, Some(&sub)))
+                .read(move |conn| Task::list(conn, Some(&sub), &listing))
                 .await?
         }
     };
-    let out: Vec<TaskOut> = tasks.into_iter().map(TaskOut::from).collect();
-    Ok(HttpResponse::Ok().json(out))
+    request.respond(&req, || base_url(&req, &state), found.map(TaskOut::from))
 }
 
 async fn create(

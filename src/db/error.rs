@@ -29,6 +29,12 @@ pub enum DbError {
     Other(String),
 }
 
+impl From<super::listing::Mismatch> for DbError {
+    fn from(e: super::listing::Mismatch) -> Self {
+        DbError::Other(e.to_string())
+    }
+}
+
 impl DbError {
     /// Whether the connection that saw this error should be dropped.
     pub fn breaks_connection(&self) -> bool {

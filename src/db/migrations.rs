@@ -5,7 +5,7 @@
 //! at v1.14 `0004_task_created_by`) and already has the tables that this
 //! project's migrations through [`DJANGO_TABLES`] make. Such a database is
 //! served as it is: our migrations of its tables, through
-//! [`TASK_CREATED_BY`], are recorded as applied without running, and the
+//! [`TASK_LIST_INDEXES`], are recorded as applied without running, and the
 //! original's schema and rows are left alone, so the original keeps working
 //! on it. Whether its `task` has `created_by` is the original's own
 //! migration 0004's business; `TaskTable` looks at start-up. The one thing set right is a PostgreSQL id
@@ -31,14 +31,17 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migration
 pub const DJANGO_TABLES: &str = "20261201000001";
 /// Ours that adds the original's v1.14 `created_by`.
 pub const TASK_CREATED_BY: &str = "20261202000001";
+/// Ours that indexes the list's queries (`indexes.rs`): on a database the
+/// original made it is recorded, not run; `todoapi add-indexes` adds them.
+pub const TASK_LIST_INDEXES: &str = "20261203000001";
 
 /// The original's migrations (app `todoapi`) this server knows, each with the
 /// last migration of ours that concerns the same tables.
 const ORIGINAL_MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_initial", TASK_CREATED_BY),
-    ("0002_dummy_tasks", TASK_CREATED_BY),
-    ("0003_auth0user", TASK_CREATED_BY),
-    ("0004_task_created_by", TASK_CREATED_BY),
+    ("0001_initial", TASK_LIST_INDEXES),
+    ("0002_dummy_tasks", TASK_LIST_INDEXES),
+    ("0003_auth0user", TASK_LIST_INDEXES),
+    ("0004_task_created_by", TASK_LIST_INDEXES),
 ];
 
 pub type MigrationError = Box<dyn std::error::Error + Send + Sync>;
@@ -171,7 +174,7 @@ fn equivalent_version(names: &[String]) -> Result<&'static str, MigrationError> 
                 .into(),
         ));
     }
-    let mut through = TASK_CREATED_BY;
+    let mut through = TASK_LIST_INDEXES;
     for name in names {
         let (_, ours) = ORIGINAL_MIGRATIONS
             .iter()

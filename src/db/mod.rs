@@ -3,6 +3,8 @@
 //! the one way handlers reach it. It knows nothing of HTTP.
 
 pub mod error;
+pub mod indexes;
+pub mod listing;
 pub mod migrations;
 pub mod models;
 pub mod schema;

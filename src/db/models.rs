@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
+use super::listing::{self, Column, Listed, Listing};
 use super::schema::{auth_user, task};
 use super::{DbConnection, DbError};
 
@@ -121,7 +122,7 @@ impl TaskChanges {
 }
 
 /// Spelled out for RETURNING: the multi-backend connection cannot return a `Selectable`.
-const TASK_COLUMNS: (
+const RETURNED: (
     task::id,
     task::title,
     task::content,
@@ -135,17 +136,44 @@ const TASK_COLUMNS: (
     task::due_date,
 );
 
+/// The task columns a list may be searched and ordered by, as the API names them.
+pub static TASK_LIST_COLUMNS: [Column<task::table, Task>; 5] = [
+    crate::column!(task::id, Integer, id),
+    crate::column!(task::title, Text, title),
+    crate::column!(task::content, Text, content),
+    crate::column!(task::created_on, Date, created_on),
+    crate::column!(task::due_date, Date, due_date),
+];
+
 impl Task {
-    /// The tasks by id; with `created_by`, only that creator's.
-    pub fn list(conn: &mut DbConnection, created_by: Option<&str>) -> QueryResult<Vec<Task>> {
-        let mut query = task::table
-            .order(task::id)
-            .select(Task::as_select())
-            .into_boxed();
+    /// The tasks as `listing` asks; with `created_by`, only that creator's.
+    pub fn list(
+        conn: &mut DbConnection,
+        created_by: Option<&str>,
+        listing: &Listing,
+    ) -> Result<Listed<Task>, DbError> {
+        let columns = &TASK_LIST_COLUMNS;
+        let mut query = task::table.select(Task::as_select()).into_boxed();
         if let Some(creator) = created_by {
             query = query.filter(task::created_by.eq(creator.to_owned()));
         }
-        query.load(conn)
+        let count = if listing.count {
+            let mut query = task::table.select(diesel::dsl::count_star()).into_boxed();
+            if let Some(creator) = created_by {
+                query = query.filter(task::created_by.eq(creator.to_owned()));
+            }
+            for condition in listing::search_conditions(columns, listing)? {
+                query = query.filter(condition);
+            }
+            Some(query.get_result::<i64>(conn)?)
+        } else {
+            None
+        };
+        let rows = match listing.window_given(count) {
+            Some(window) => listing::apply(query, columns, listing, &window)?.load(conn)?,
+            None => Vec::new(),
+        };
+        Ok(listing::finish(columns, listing, rows, count)?)
     }
 
     pub fn get(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Task>> {
@@ -188,12 +216,12 @@ impl Task {
         if table.has_creator() {
             diesel::insert_into(task::table)
                 .values((new, task::created_by.eq(created_by)))
-                .returning(TASK_COLUMNS)
+                .returning(RETURNED)
                 .get_result(conn)
         } else {
             diesel::insert_into(task::table)
                 .values(new)
-                .returning(TASK_COLUMNS)
+                .returning(RETURNED)
                 .get_result(conn)
         }
     }
@@ -209,7 +237,7 @@ impl Task {
         }
         diesel::update(task::table.find(id))
             .set(&changes)
-            .returning(TASK_COLUMNS)
+            .returning(RETURNED)
             .get_result(conn)
             .optional()
     }

@@ -26,7 +26,7 @@ use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use url::Url;
 
-use crate::policy::{Ownership, PermissionClass, UsernameHandler};
+use crate::policy::{FilterBackend, Ownership, PaginationClass, PermissionClass, UsernameHandler};
 use layers::EnvLayer;
 pub use net::{IpNet, TrustedProxies};
 pub use validate::is_hmac;
@@ -257,8 +257,46 @@ pub struct RestFrameworkSettings {
     /// Route name → permission classes; wins over what the route declares in
     /// code. The names are checked against the router's at start-up.
     pub permissions: BTreeMap<String, Vec<PermissionClass>>,
-    /// Route name → the setting that named it and where it came from, for that check.
-    pub permission_keys: BTreeMap<String, String>,
+    /// DRF's `DEFAULT_PAGINATION_CLASS`; `None`: lists are bare arrays.
+    pub default_pagination_class: Option<PaginationClass>,
+    /// Route name → its class (`None`: unpaginated); wins over the default.
+    pub pagination: BTreeMap<String, Option<PaginationClass>>,
+    /// How pages are sized (`page_size` and the client's say in it).
+    pub page: PageSettings,
+    /// DRF's `DEFAULT_FILTER_BACKENDS`.
+    pub default_filter_backends: Vec<FilterBackend>,
+    /// Route name → its backends; wins over the default.
+    pub filters: BTreeMap<String, Vec<FilterBackend>>,
+    /// DRF's `SEARCH_PARAM` and `ORDERING_PARAM`.
+    pub search_param: String,
+    pub ordering_param: String,
+    /// Every setting that names a route, for the check that the route exists.
+    pub route_keys: Vec<RouteKey>,
+}
+
+/// DRF's `PAGE_SIZE` and the paginators' `page_size_query_param`,
+/// `max_page_size` and `max_limit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageSettings {
+    /// Items per page, and `LimitOffsetPagination`'s default limit; 0 = unset.
+    pub page_size: u64,
+    /// The query parameter a client may set the page size with; `None`: it may not.
+    pub page_size_query_param: Option<String>,
+    /// The most `page_size_query_param` may ask for.
+    pub max_page_size: u64,
+    /// The most `?limit=` may ask for.
+    pub max_limit: u64,
+}
+
+/// A setting below a route name (`rest_framework.permissions.task-list`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteKey {
+    /// The route it names, as the router names routes.
+    pub route: String,
+    /// The key and where it came from, for messages.
+    pub key: String,
+    /// Only a route that lists may have it (pagination, filters).
+    pub lists: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -16,6 +16,9 @@ use url::Url;
 use super::schema::{self, Kind};
 use super::*;
 
+mod rest_framework;
+use rest_framework::rest_framework;
+
 /// actix-web's own limit on a request head.
 const MAX_HEADER_BYTES_CEILING: usize = 128 * 1024;
 
@@ -489,41 +492,6 @@ fn urls(r: &mut Reader, key: &str) -> Vec<Url> {
         }
     }
     out
-}
-
-fn rest_framework(r: &mut Reader) -> RestFrameworkSettings {
-    let classes = |r: &mut Reader, key: &str, text: &str| -> Vec<PermissionClass> {
-        match PermissionClass::parse_list(text) {
-            Ok(classes) => classes,
-            Err(e) => {
-                r.problem(key, e.to_string());
-                vec![PermissionClass::IsAuthenticated]
-            }
-        }
-    };
-    let single = r.text("rest_framework.default_permission");
-    let default_permission_classes = if single.trim().is_empty() {
-        let list = r
-            .list("rest_framework.default_permission_classes")
-            .join(",");
-        classes(r, "rest_framework.default_permission_classes", &list)
-    } else {
-        classes(r, "rest_framework.default_permission", &single)
-    };
-    let mut permissions = BTreeMap::new();
-    let mut permission_keys = BTreeMap::new();
-    for (route, text) in r.map("rest_framework.permissions") {
-        // Environment variable names cannot hold '-': TASK_LIST means task-list.
-        let name = route.to_lowercase().replace('_', "-");
-        let key = format!("rest_framework.permissions.{route}");
-        permission_keys.insert(name.clone(), format!("{key} (from {})", r.origins.of(&key)));
-        permissions.insert(name, classes(r, &key, &text));
-    }
-    RestFrameworkSettings {
-        default_permission_classes,
-        permissions,
-        permission_keys,
-    }
 }
 
 fn tasks(r: &mut Reader) -> TasksSettings {

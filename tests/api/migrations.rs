@@ -14,6 +14,9 @@ use crate::helpers::*;
 
 const NEW_MODEL: &str = "20261201000001";
 const CREATED_BY: &str = "20261202000001";
+const LIST_INDEXES: &str = "20261203000001";
+/// Every migration of ours.
+const ALL: usize = 6;
 
 #[derive(QueryableByName, Debug, PartialEq)]
 struct UserRow {
@@ -108,7 +111,7 @@ fn migrations_go_up_down_and_up_again() {
         "the suite runs on the backend it was asked for"
     );
     let migrated = conn.apply_migrations().expect("up");
-    assert_eq!(migrated.applied.len(), 5, "{migrated:?}");
+    assert_eq!(migrated.applied.len(), ALL, "{migrated:?}");
     assert!(migrated.recorded.is_empty(), "a fresh database is nobody's");
     assert_eq!(seeded(&mut conn), (3, 1));
     let auth0user = &users(&mut conn)[0];
@@ -126,13 +129,13 @@ fn migrations_go_up_down_and_up_again() {
         "an unusable password, as Django's"
     );
     let reverted = conn.revert_migrations().expect("down");
-    assert_eq!(reverted.len(), 5);
+    assert_eq!(reverted.len(), ALL);
     for table in ["task", "auth_user", "tasks", "users"] {
         let gone = diesel::sql_query(format!("SELECT id FROM {table}")).execute(&mut conn);
         assert!(gone.is_err(), "{table} is dropped");
     }
     let migrated = conn.apply_migrations().expect("up again");
-    assert_eq!(migrated.applied.len(), 5);
+    assert_eq!(migrated.applied.len(), ALL);
     assert_eq!(seeded(&mut conn), (3, 1));
     assert!(conn.apply_migrations().expect("nothing pending").is_empty());
 }
@@ -176,7 +179,7 @@ async fn a_previous_version_database_moves_forward_and_back() {
     );
     assert_eq!(
         stdout.trim(),
-        format!("applied {NEW_MODEL}\napplied {CREATED_BY}")
+        format!("applied {NEW_MODEL}\napplied {CREATED_BY}\napplied {LIST_INDEXES}")
     );
 
     let jwks = JwksServer::start(&["k1"]).await;
@@ -243,6 +246,7 @@ async fn a_previous_version_database_moves_forward_and_back() {
         ["dummy", "dummy", "dummy", "dummy", "auth0|abc123"]
     );
     // Down again: the previous model, the user's rows as they were (titles cut).
+    assert_eq!(revert_last(&mut conn), LIST_INDEXES);
     assert_eq!(revert_last(&mut conn), CREATED_BY);
     assert_eq!(revert_last(&mut conn), NEW_MODEL);
     assert_eq!(
@@ -263,7 +267,11 @@ async fn a_previous_version_database_moves_forward_and_back() {
     let migrated = conn.apply_migrations().expect("up again");
     assert_eq!(
         migrated.applied,
-        vec![NEW_MODEL.to_owned(), CREATED_BY.to_owned()]
+        vec![
+            NEW_MODEL.to_owned(),
+            CREATED_BY.to_owned(),
+            LIST_INDEXES.to_owned()
+        ]
     );
     assert_eq!(app.count("task"), 6);
 }
@@ -287,7 +295,7 @@ async fn migrate_on_start_off_leaves_the_database_to_the_migrate_command() {
     );
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("applied ")).count(),
-        5,
+        ALL,
         "{stdout}"
     );
     let out = run(&["migrate"]);

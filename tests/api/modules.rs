@@ -14,11 +14,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     // error.rs renders the database's own error type (db::error).
     ("error", &["db"]),
     ("auth", &["db", "error", "policy", "settings"]),
+    // The DRF layer: lists, paginators, filters; it knows no resource.
+    ("rest", &["db", "error", "policy", "settings"]),
     ("state", &["auth", "db", "settings"]),
     ("probe", &["settings"]),
     (
         "api",
-        &["auth", "db", "error", "policy", "settings", "state"],
+        &["auth", "db", "error", "policy", "rest", "settings", "state"],
     ),
     (
         "startup",

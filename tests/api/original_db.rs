@@ -177,7 +177,8 @@ async fn served_as_it_is(version: &str) {
             "20261126000002",
             "20261126000003",
             "20261201000001",
-            "20261202000001"
+            "20261202000001",
+            "20261203000001"
         ]
     );
     assert_eq!(
@@ -229,7 +230,7 @@ async fn served_as_it_is(version: &str) {
         "{stderr}"
     );
     assert_eq!(schema(&mut conn), schema_before);
-    assert_eq!(our_migrations(&mut conn).len(), 5);
+    assert_eq!(our_migrations(&mut conn).len(), 6);
 }
 
 #[tokio::test]
@@ -252,7 +253,7 @@ async fn the_migrate_command_says_what_it_recognised() {
         stdout.trim(),
         "a database of the original (todoapi 0001_initial, 0002_dummy_tasks, 0003_auth0user): \
          recorded 20261126000001, 20261126000002, 20261126000003, 20261201000001, \
-         20261202000001 as applied, changed nothing"
+         20261202000001, 20261203000001 as applied, changed nothing"
     );
 }
 

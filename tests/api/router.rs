@@ -53,6 +53,7 @@ fn notes() -> ViewSet {
         object: Arc::new(|_, id| {
             async move { Ok((id == "first").then(Object::default)) }.boxed_local()
         }),
+        listing: Default::default(),
     }
 }
 
