@@ -346,16 +346,44 @@ fn operation(doc: &RouteDoc, method: &Method) -> Value {
         response
     };
     let mut request_body = None;
+    let mut parameters = Vec::new();
     match (method, &resource) {
         (&Method::GET, Some(name)) if !detail => {
-            responses.insert(
-                "200".into(),
-                object_response(
-                    "the objects, by id",
-                    json!({"type": "array", "items": reference(name)}),
-                    true,
-                ),
-            );
+            let items = json!({"type": "array", "items": reference(name)});
+            let ok = match &doc.listing {
+                Some(listing) => {
+                    parameters = listing.parameters();
+                    let mut ok = json_response(
+                        "the objects, by id unless ordered otherwise",
+                        listing.response_schema(items),
+                    );
+                    if let Some(example) = &example {
+                        ok["content"][RENDERS[0]]["example"] =
+                            listing.response_example(example.clone());
+                    }
+                    if let Some(headers) = listing.response_headers() {
+                        ok["headers"] = headers;
+                    }
+                    if let Some(why) = listing.not_found() {
+                        responses.insert(
+                            "404".into(),
+                            error(&format!("\"{why}\": a page or cursor that cannot be")),
+                        );
+                    }
+                    if listing.may_refuse_query() {
+                        responses.insert(
+                            "400".into(),
+                            json_response(
+                                "a search with a NUL character",
+                                reference("FieldErrors"),
+                            ),
+                        );
+                    }
+                    ok
+                }
+                None => object_response("the objects, by id", items, true),
+            };
+            responses.insert("200".into(), ok);
         }
         (&Method::GET, Some(name)) => {
             responses.insert(
@@ -462,6 +490,9 @@ fn operation(doc: &RouteDoc, method: &Method) -> Value {
     });
     if let Some(body) = request_body {
         op["requestBody"] = body;
+    }
+    if !parameters.is_empty() {
+        op["parameters"] = Value::Array(parameters);
     }
     op
 }

@@ -1,7 +1,8 @@
 //! The Django REST framework layer, as far as it has moved here: how a list
 //! route is filtered and paginated (`listing.rs`), DRF's paginators
 //! (`pagination.rs`, `cursor.rs`), filter backends (`filters.rs`), the query
-//! string and links as DRF reads and writes them (`query.rs`), and Python's
+//! string and links as DRF reads and writes them (`query.rs`), a list's
+//! part of the OpenAPI document (`schema.rs`), and Python's
 //! notion of whitespace (`text.rs`). It knows no resource: a viewset
 //! declares its columns and fields, and gets all of this.
 
@@ -10,4 +11,5 @@ pub mod filters;
 pub mod listing;
 pub mod pagination;
 pub mod query;
+pub mod schema;
 pub mod text;
