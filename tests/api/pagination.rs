@@ -127,6 +127,9 @@ async fn the_client_sets_the_page_size_within_the_bound() {
     }
 }
 
+/// A query, the ids it lists, its next and previous links' queries.
+type Case<'a> = (&'a str, &'a [i64], Option<&'a str>, Option<&'a str>);
+
 #[tokio::test]
 async fn limit_and_offset_as_drf() {
     let app = paginated(
@@ -135,7 +138,7 @@ async fn limit_and_offset_as_drf() {
     )
     .await;
     let base = app.url("/api/task/");
-    let cases: &[(&str, &[i64], Option<&str>, Option<&str>)] = &[
+    let cases: &[Case] = &[
         ("", &[1, 2], Some("?limit=2&offset=2"), None),
         ("?offset=2", &[3], None, Some("?limit=2")),
         (
