@@ -7,6 +7,7 @@ pub mod indexes;
 pub mod listing;
 pub mod migrations;
 pub mod models;
+pub mod plan;
 pub mod schema;
 
 use std::time::Duration;

@@ -5,9 +5,9 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use super::listing::{self, Column, Listed, Listing};
+use super::listing::{self, Column, Listed, Listing, Mismatch, Window};
 use super::schema::{auth_user, task};
-use super::{DbConnection, DbError};
+use super::{DbConnection, DbError, MultiBackend};
 
 /// A row of Django's `auth_user`, as far as authentication reads it.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -34,9 +34,15 @@ const INSERT_USER_SQLITE: &str = "INSERT INTO auth_user \
      ON CONFLICT (username) DO NOTHING";
 
 impl User {
+    /// The one row of a username (its UNIQUE index).
+    pub(crate) fn by_username(
+        username: &str,
+    ) -> diesel::dsl::Filter<auth_user::table, diesel::dsl::Eq<auth_user::username, String>> {
+        auth_user::table.filter(auth_user::username.eq(username.to_owned()))
+    }
+
     pub fn find(conn: &mut DbConnection, username: &str) -> QueryResult<Option<User>> {
-        auth_user::table
-            .filter(auth_user::username.eq(username))
+        User::by_username(username)
             .select(User::as_select())
             .first(conn)
             .optional()
@@ -122,7 +128,7 @@ impl TaskChanges {
 }
 
 /// Spelled out for RETURNING: the multi-backend connection cannot return a `Selectable`.
-const RETURNED: (
+pub(crate) const RETURNED: (
     task::id,
     task::title,
     task::content,
@@ -145,40 +151,72 @@ pub static TASK_LIST_COLUMNS: [Column<task::table, Task>; 5] = [
     crate::column!(task::due_date, Date, due_date),
 ];
 
+/// The list's queries, boxed (built per request).
+pub(crate) type TaskRows = diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::Select<task::table, diesel::dsl::AsSelect<Task, MultiBackend>>,
+    MultiBackend,
+>;
+pub(crate) type TaskCount = diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::Select<task::table, diesel::dsl::CountStar>,
+    MultiBackend,
+>;
+
 impl Task {
     /// The tasks as `listing` asks; with `created_by`, only that creator's.
+    /// Counted first, when asked: a window past the count reads nothing.
     pub fn list(
         conn: &mut DbConnection,
         created_by: Option<&str>,
         listing: &Listing,
     ) -> Result<Listed<Task>, DbError> {
-        let columns = &TASK_LIST_COLUMNS;
+        let count = match listing.count {
+            true => Some(Task::count_query(created_by, listing)?.get_result::<i64>(conn)?),
+            false => None,
+        };
+        let rows = match listing.window_given(count) {
+            Some(window) => Task::list_query(created_by, listing, &window)?.load(conn)?,
+            None => Vec::new(),
+        };
+        Ok(listing::finish(&TASK_LIST_COLUMNS, listing, rows, count)?)
+    }
+
+    /// The rows of a list's page.
+    pub(crate) fn list_query(
+        created_by: Option<&str>,
+        listing: &Listing,
+        window: &Window,
+    ) -> Result<TaskRows, Mismatch> {
         let mut query = task::table.select(Task::as_select()).into_boxed();
         if let Some(creator) = created_by {
             query = query.filter(task::created_by.eq(creator.to_owned()));
         }
-        let count = if listing.count {
-            let mut query = task::table.select(diesel::dsl::count_star()).into_boxed();
-            if let Some(creator) = created_by {
-                query = query.filter(task::created_by.eq(creator.to_owned()));
-            }
-            for condition in listing::search_conditions(columns, listing)? {
-                query = query.filter(condition);
-            }
-            Some(query.get_result::<i64>(conn)?)
-        } else {
-            None
-        };
-        let rows = match listing.window_given(count) {
-            Some(window) => listing::apply(query, columns, listing, &window)?.load(conn)?,
-            None => Vec::new(),
-        };
-        Ok(listing::finish(columns, listing, rows, count)?)
+        listing::apply(query, &TASK_LIST_COLUMNS, listing, window)
+    }
+
+    /// The rows a list's search matches, counted.
+    pub(crate) fn count_query(
+        created_by: Option<&str>,
+        listing: &Listing,
+    ) -> Result<TaskCount, Mismatch> {
+        let mut query = task::table.select(diesel::dsl::count_star()).into_boxed();
+        if let Some(creator) = created_by {
+            query = query.filter(task::created_by.eq(creator.to_owned()));
+        }
+        for condition in listing::search_conditions(&TASK_LIST_COLUMNS, listing)? {
+            query = query.filter(condition);
+        }
+        Ok(query)
+    }
+
+    /// The one row of an id (the primary key).
+    pub(crate) fn by_id(id: i32) -> diesel::dsl::Find<task::table, i32> {
+        task::table.find(id)
     }
 
     pub fn get(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Task>> {
-        task::table
-            .find(id)
+        Task::by_id(id)
             .select(Task::as_select())
             .first(conn)
             .optional()
@@ -193,8 +231,7 @@ impl Task {
         if !table.has_creator() {
             return Ok(Task::get(conn, id)?.map(|t| (t, None)));
         }
-        task::table
-            .find(id)
+        Task::by_id(id)
             .select((Task::as_select(), task::created_by))
             .first::<(Task, String)>(conn)
             .optional()
@@ -235,7 +272,7 @@ impl Task {
         if changes.is_empty() {
             return Task::get(conn, id);
         }
-        diesel::update(task::table.find(id))
+        diesel::update(Task::by_id(id))
             .set(&changes)
             .returning(RETURNED)
             .get_result(conn)
@@ -244,7 +281,7 @@ impl Task {
 
     /// Whether a task was deleted.
     pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
-        let n = diesel::delete(task::table.find(id)).execute(conn)?;
+        let n = diesel::delete(Task::by_id(id)).execute(conn)?;
         Ok(n > 0)
     }
 }

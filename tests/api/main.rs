@@ -17,6 +17,7 @@ mod original_db;
 mod ownership;
 mod pagination;
 mod permissions;
+mod plans;
 mod proxy;
 mod resilience;
 mod router;
