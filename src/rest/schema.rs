@@ -14,6 +14,12 @@ use super::pagination::{
 };
 use crate::policy::PaginationClass;
 
+/// A size or an offset: a whole number, but anything else is the default
+/// (DRF ignores what `_positive_int` refuses), so any text is valid.
+fn lenient_number() -> Value {
+    json!({"type": "string", "examples": ["10"]})
+}
+
 fn parameter(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "required": false, "in": "query", "description": description, "schema": schema})
 }
@@ -54,10 +60,10 @@ impl ListPolicy {
                 parameter(
                     name,
                     &format!(
-                        "{PAGE_SIZE_DESCRIPTION} At most {}; another value is the default, {}.",
+                        "{PAGE_SIZE_DESCRIPTION} At most {}; anything but a positive whole number is the default, {}.",
                         paginator.page.max_page_size, paginator.page.page_size
                     ),
-                    json!({"type": "integer"}),
+                    lenient_number(),
                 )
             })
         };
@@ -65,8 +71,11 @@ impl ListPolicy {
             PaginationClass::PageNumber => {
                 out.push(parameter(
                     PAGE_PARAM,
-                    &format!("{PAGE_DESCRIPTION} `last` is the last page."),
-                    json!({"oneOf": [{"type": "integer", "minimum": 1}, {"const": "last"}]}),
+                    &format!(
+                        "{PAGE_DESCRIPTION} `last` is the last page; empty is the first; one past the last is a 404."
+                    ),
+                    // What Python's int() reads, as DRF's paginator does.
+                    json!({"type": "string", "pattern": "^(last|\\s*\\+?[0-9](_?[0-9])*\\s*)?$", "examples": ["2", "last"]}),
                 ));
                 out.extend(size());
             }
@@ -74,15 +83,15 @@ impl ListPolicy {
                 out.push(parameter(
                     LIMIT_PARAM,
                     &format!(
-                        "{PAGE_SIZE_DESCRIPTION} At most {}; another value is the default, {}.",
+                        "{PAGE_SIZE_DESCRIPTION} At most {}; anything but a positive whole number is the default, {}.",
                         paginator.page.max_limit, paginator.page.page_size
                     ),
-                    json!({"type": "integer"}),
+                    lenient_number(),
                 ));
                 out.push(parameter(
                     OFFSET_PARAM,
-                    OFFSET_DESCRIPTION,
-                    json!({"type": "integer"}),
+                    &format!("{OFFSET_DESCRIPTION} Anything but a whole number ≥ 0 is 0."),
+                    lenient_number(),
                 ));
             }
             PaginationClass::Cursor => {
@@ -102,12 +111,13 @@ impl ListPolicy {
         let Some(paginator) = &self.paginator else {
             return items;
         };
-        let (param, example) = match paginator.class {
-            PaginationClass::PageNumber => (PAGE_PARAM, "4"),
-            PaginationClass::LimitOffset => (OFFSET_PARAM, "400&limit=100"),
-            PaginationClass::Cursor => (CURSOR_PARAM, "cD00ODY%3D"),
+        // DRF's examples of each class's links.
+        let (param, next, previous) = match paginator.class {
+            PaginationClass::PageNumber => (PAGE_PARAM, "4", "2"),
+            PaginationClass::LimitOffset => (OFFSET_PARAM, "400&limit=100", "200&limit=100"),
+            PaginationClass::Cursor => (CURSOR_PARAM, "cD00ODY%3D", "cj0xJnA9NDg3"),
         };
-        let link = |description: &str| {
+        let link = |description: &str, example: &str| {
             json!({"type": ["string", "null"], "format": "uri", "description": description,
                    "examples": [format!("http://api.example.org/accounts/?{param}={example}")]})
         };
@@ -120,10 +130,10 @@ impl ListPolicy {
             );
             required.push("count");
         }
-        properties.insert("next".into(), link("the next page; null on the last"));
+        properties.insert("next".into(), link("the next page; null on the last", next));
         properties.insert(
             "previous".into(),
-            link("the previous page; null on the first"),
+            link("the previous page; null on the first", previous),
         );
         properties.insert("results".into(), items);
         required.extend(["next", "previous", "results"]);

@@ -134,3 +134,83 @@ async fn with_creator_ownership_a_search_sees_only_the_callers_tasks() {
         .unwrap_or_default();
     assert_eq!(titles, [&json!("Bench alone")]);
 }
+
+/// The OpenAPI document says what is in force on the list, and only that.
+#[tokio::test]
+async fn the_schema_lists_the_query_parameters_and_page_in_force() {
+    let schema_of = |app: &TestApp| {
+        let url = app.url("/api/schema/");
+        let client = app.client.clone();
+        async move {
+            let (_, _, doc) = send(client.get(url)).await;
+            doc["paths"]["/api/task/"]["get"].clone()
+        }
+    };
+    let names = |op: &Value| -> Vec<String> {
+        op["parameters"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let plain = schema_of(&spawn_app().await).await;
+    assert_eq!(names(&plain), Vec::<String>::new());
+    assert_eq!(
+        plain["responses"]["200"]["content"]["application/json"]["schema"]["type"],
+        "array"
+    );
+    assert!(plain["responses"]["404"].is_null());
+
+    for (class, expected, count, not_found) in [
+        (
+            "PageNumberPagination",
+            vec!["search", "ordering", "page", "size"],
+            true,
+            Some("Invalid page."),
+        ),
+        (
+            "LimitOffsetPagination",
+            vec!["search", "ordering", "limit", "offset"],
+            true,
+            None,
+        ),
+        (
+            "CursorPagination",
+            vec!["search", "ordering", "cursor", "size"],
+            false,
+            Some("Invalid cursor"),
+        ),
+    ] {
+        let app = filtered(&[
+            ("APP__REST_FRAMEWORK__DEFAULT_PAGINATION_CLASS", class),
+            ("APP__REST_FRAMEWORK__PAGE_SIZE", "5"),
+            ("APP__REST_FRAMEWORK__PAGE_SIZE_QUERY_PARAM", "size"),
+        ])
+        .await;
+        let op = schema_of(&app).await;
+        assert_eq!(names(&op), expected, "{class}");
+        let ok = &op["responses"]["200"];
+        let page = &ok["content"]["application/json"]["schema"];
+        assert_eq!(
+            page["properties"]["results"]["items"]["$ref"], "#/components/schemas/Task",
+            "{class}"
+        );
+        assert_eq!(page["properties"]["count"].is_object(), count, "{class}");
+        assert!(ok["headers"]["Link"].is_object(), "{class}");
+        let why = op["responses"]["404"]["description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        match not_found {
+            Some(text) => assert!(why.contains(text), "{class}: {why}"),
+            None => assert_eq!(why, "", "{class}"),
+        }
+        assert!(
+            op["responses"]["400"].is_object(),
+            "a NUL in the search: {class}"
+        );
+    }
+}

@@ -3,7 +3,8 @@
 # (openapi-spec-validator), then schemathesis against fresh servers, every
 # operation, four times: with a development token, without a token, and on
 # a server whose permission classes ask for scopes, with a token lacking
-# them and with one that has them. schemathesis' default checks (all of
+# them and with one that has them; then once per pagination class, with
+# search and ordering on. schemathesis' default checks (all of
 # them: no server error; statuses, content types, headers and bodies as
 # documented; invalid data refused, valid data accepted; 405 for other
 # methods; deleted objects gone; authentication not ignored), its coverage,
@@ -69,4 +70,15 @@ schemathesis "without a token" "$BASE/api/schema/"
 serve scoped APP__REST_FRAMEWORK__DEFAULT_PERMISSION_CLASSES="IsAuthenticated, ReadScope:read:tasks, WriteScope:write:tasks"
 schemathesis "scopes required, a token without them" "$BASE/api/schema/" "Authorization: Bearer $(token "$PORT" --scope "")"
 schemathesis "scopes required, a token with them" "$BASE/api/schema/" "Authorization: Bearer $(token "$PORT")"
+
+# Each pagination class, with search and ordering on and a page size the
+# client may set: the list's parameters, page bodies, Link and 404s.
+for class in PageNumberPagination LimitOffsetPagination CursorPagination; do
+  serve "$class" APP__REST_FRAMEWORK__DEFAULT_PAGINATION_CLASS="$class" APP__REST_FRAMEWORK__PAGE_SIZE=2 \
+    APP__REST_FRAMEWORK__PAGE_SIZE_QUERY_PARAM=page_size APP__REST_FRAMEWORK__MAX_PAGE_SIZE=5 \
+    APP__REST_FRAMEWORK__DEFAULT_FILTER_BACKENDS="SearchFilter,OrderingFilter"
+  curl -fs "$BASE/api/schema/" >"$TMP/openapi-$class.json"
+  "$VENV/bin/openapi-spec-validator" "$TMP/openapi-$class.json"
+  schemathesis "$class, with search and ordering" "$BASE/api/schema/" "Authorization: Bearer $(token "$PORT")"
+done
 echo "schema tests: all passed"
