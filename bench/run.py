@@ -34,12 +34,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "target" / "bench"
-BINARY = ROOT / "target" / "release" / "todoapi"
+# BENCH_BINARY: another build (e.g. an earlier commit's) measured the same way.
+BINARY = Path(os.environ.get("BENCH_BINARY") or ROOT / "target" / "release" / "todoapi")
 ORIGINAL = ROOT / "bench" / "original"
 VENV = OUT / "original-venv"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -261,6 +263,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--compare", action="store_true", help="the same rows against the original")
     parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", "10")))
+    parser.add_argument("--scale-only", action="store_true", help="the scale rows alone")
+    parser.add_argument("--no-scale", action="store_true",
+                        help="leave out the scale rows (bench/scale.py: 1 100 013 tasks per backend)")
     parser.add_argument("--tokens", type=int, default=int(os.environ.get("BENCH_TOKENS", "100000")),
                         help="distinct tokens for the memory row (0: no such row)")
     args = parser.parse_args()
@@ -294,47 +299,69 @@ def main():
                   f" | errors {result['errors']}", flush=True)
             return result
 
-        targets = [main_server] + ([original] if original else [])
-        print("== rows", flush=True)
-        for server in targets:
-            for conns in (1, 16, 64, 256):
-                row(f"GET /api/task/, {conns} conn", server,
-                    lambda t, s=server, c=conns: oha(f"{s.base}/api/task/", c, t, headers=auth))
-            row("GET /api/task/1/, 64 conn", server,
-                lambda t, s=server: oha(f"{s.base}/api/task/1/", 64, t, headers=auth))
-            row("POST /api/task/, 16 conn", server,
-                lambda t, s=server: oha(f"{s.base}/api/task/", 16, t, method="POST", headers=auth,
-                                        body='{"title": "Bench", "content": "Load"}', expected=(201,)))
-            server.prune()
-            row("PUT /api/task/1/, 16 conn", server,
-                lambda t, s=server: oha(f"{s.base}/api/task/1/", 16, t, method="PUT", headers=auth,
-                                        body='{"title": "Workout", "content": "Squat, bench press, deadlift."}'))
-            row("no token (401), 64 conn", server,
-                lambda t, s=server: oha(f"{s.base}/api/task/", 64, t, expected=(401,)))
-            row("burst: 20 000 new connections, 256", server,
-                lambda t, s=server: oha(f"{s.base}/api/task/", 256, requests=20000 if t > 1 else 500,
-                                        headers=auth, keepalive=False))
-        row("GET /api/task/ AllowAny, no token, 64", open_server,
-            lambda t: oha(f"{open_server.base}/api/task/", 64, t))
-
         postgres = os.environ.get("TEST_POSTGRES_URL")
-        if postgres:
-            name = f"todoapi_bench_{os.getpid()}"
-            subprocess.run(["psql", postgres, "-q", "-c", f'CREATE DATABASE "{name}"'], check=True)
-            try:
-                url = postgres.rsplit("/", 1)[0] + f"/{name}"
-                pg_server, pg_env = start_todoapi("todoapi PostgreSQL", work, url)
-                servers.append(pg_server)
-                pg_token = mint(pg_env, "--expires-in", "86400")[0]
-                for conns in (16, 64):
-                    row(f"GET /api/task/, {conns} conn", pg_server,
-                        lambda t, c=conns: oha(f"{pg_server.base}/api/task/", c, t,
-                                               headers=[f"Authorization: Bearer {pg_token}"]))
-                pg_server.stop()
-            finally:
-                subprocess.run(["psql", postgres, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
+        if not args.scale_only:
+            targets = [main_server] + ([original] if original else [])
+            print("== rows", flush=True)
+            for server in targets:
+                for conns in (1, 16, 64, 256):
+                    row(f"GET /api/task/, {conns} conn", server,
+                        lambda t, s=server, c=conns: oha(f"{s.base}/api/task/", c, t, headers=auth))
+                row("GET /api/task/1/, 64 conn", server,
+                    lambda t, s=server: oha(f"{s.base}/api/task/1/", 64, t, headers=auth))
+                row("POST /api/task/, 16 conn", server,
+                    lambda t, s=server: oha(f"{s.base}/api/task/", 16, t, method="POST", headers=auth,
+                                            body='{"title": "Bench", "content": "Load"}', expected=(201,)))
+                server.prune()
+                row("PUT /api/task/1/, 16 conn", server,
+                    lambda t, s=server: oha(f"{s.base}/api/task/1/", 16, t, method="PUT", headers=auth,
+                                            body='{"title": "Workout", "content": "Squat, bench press, deadlift."}'))
+                row("no token (401), 64 conn", server,
+                    lambda t, s=server: oha(f"{s.base}/api/task/", 64, t, expected=(401,)))
+                row("burst: 20 000 new connections, 256", server,
+                    lambda t, s=server: oha(f"{s.base}/api/task/", 256, requests=20000 if t > 1 else 500,
+                                            headers=auth, keepalive=False))
+            row("GET /api/task/ AllowAny, no token, 64", open_server,
+                lambda t: oha(f"{open_server.base}/api/task/", 64, t))
 
-        if args.tokens:
+            if postgres:
+                name = f"todoapi_bench_{os.getpid()}"
+                subprocess.run(["psql", postgres, "-q", "-c", f'CREATE DATABASE "{name}"'], check=True)
+                try:
+                    url = postgres.rsplit("/", 1)[0] + f"/{name}"
+                    pg_server, pg_env = start_todoapi("todoapi PostgreSQL", work, url)
+                    servers.append(pg_server)
+                    pg_token = mint(pg_env, "--expires-in", "86400")[0]
+                    for conns in (16, 64):
+                        row(f"GET /api/task/, {conns} conn", pg_server,
+                            lambda t, c=conns: oha(f"{pg_server.base}/api/task/", c, t,
+                                                   headers=[f"Authorization: Bearer {pg_token}"]))
+                    pg_server.stop()
+                finally:
+                    subprocess.run(["psql", postgres, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
+
+        if not args.no_scale:
+            import scale
+            bench = types.SimpleNamespace(work=work, duration=d, mint=mint, oha=oha, row=row)
+
+            def start(label, database_url, extra):
+                server, server_env = start_todoapi(f"todoapi {label}", work, database_url, extra)
+                servers.append(server)
+                return server, server_env
+
+            bench.start = start
+            path = work / "scale.sqlite3"
+            scale.rows_for(bench, "SQLite", str(path), lambda: scale.fill_sqlite(path))
+            if postgres:
+                name = f"todoapi_scale_{os.getpid()}"
+                subprocess.run(["psql", postgres, "-q", "-c", f'CREATE DATABASE "{name}"'], check=True)
+                try:
+                    url = postgres.rsplit("/", 1)[0] + f"/{name}"
+                    scale.rows_for(bench, "PostgreSQL", url, lambda: scale.fill_postgres(url))
+                finally:
+                    subprocess.run(["psql", postgres, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
+
+        if args.tokens and not args.scale_only:
             print(f"== minting {args.tokens} distinct tokens", flush=True)
             tokens_file = work / "tokens.txt"
             tokens = mint(env, "--expires-in", "86400", "--count", str(args.tokens))
@@ -389,12 +416,18 @@ def report(rows, args):
             f"| {r['server']} | {r['label']} | {fmt(r['rps'])} | {fmt(r['p50'], 2)} | {fmt(r['p99'], 2)} | "
             f"{fmt(r['p999'], 2)} | {fmt(r['slowest'], 1)} | {r['errors']} | {fmt(r['cpu_ms'], 3)} | {fmt(r['rss'], 1)} |{ratio}")
     table = "\n".join(lines) + "\n"
+    if not args.no_scale:
+        import scale
+        targets, missed = scale.report()
+        table += "\nScale targets (bench/scale.py), ratios of this run:\n\n" + targets
     print()
     print(table)
     (OUT / "results.md").write_text(table)
     (OUT / "results.json").write_text(json.dumps(rows, indent=2))
     (OUT / "chart.svg").write_text(chart(rows))
     print(f"written: {OUT / 'results.md'}, results.json, chart.svg")
+    if not args.no_scale and missed:
+        print("\nbench: TARGETS NOT MET:\n" + "\n".join(f"  - {t[0]}: {t[1]}, wanted {t[2]}" for t in missed))
 
 
 def chart(rows):

@@ -34,7 +34,9 @@ async function api(method, path, body) {
   const token = await auth0Client.getTokenSilently();
   const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(`${config.apiBase}${path}`, {
+  // A page's `next` link is already absolute.
+  const url = /^https?:/.test(path) ? path : `${config.apiBase}${path}`;
+  const response = await fetch(url, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -97,14 +99,31 @@ function render(tasks) {
   }
 }
 
-async function refresh() {
-  notice("");
-  const { response, json } = await api("GET", "/task/");
+/** The tasks shown so far: all of a bare list, or the pages read of a paginated one. */
+let shown = [];
+
+/**
+ * Reads the list, or its next page: a bare array (the original's API), or a
+ * DRF page ({results, next}), whose further pages "More" appends.
+ */
+async function load(path) {
+  const { response, json } = await api("GET", path);
   if (!response.ok) {
     notice((json && json.detail) || `The API answered ${response.status}.`);
     return;
   }
-  render(json);
+  const page = Array.isArray(json) ? { results: json, next: null } : json;
+  shown = shown.concat(page.results || []);
+  render(shown);
+  const more = $("#more");
+  more.hidden = !page.next;
+  more.onclick = page.next ? () => load(page.next) : null;
+}
+
+async function refresh() {
+  notice("");
+  shown = [];
+  await load("/task/");
 }
 
 async function main() {

@@ -77,13 +77,8 @@ export function startTodoapi(binary, root, env, { onLog } = {}) {
   });
 }
 
-/**
- * The SPA as a newcomer uses it, at `base`: sign in through /authorize
- * (code + PKCE), the seeded tasks, add one, the field error of a
- * 51-character title, edit its due date, delete it, the API's 401 detail,
- * sign out. Screenshots `${prefix}-*.png` in `shots`.
- */
-export async function spaScenario(browser, base, shots, prefix = "spa") {
+/** A new browser context signed in to the SPA at `base` as the suggested user, its tasks shown. */
+async function signIn(browser, base, shots, prefix) {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await context.newPage();
   page.on("pageerror", (e) => console.log(`  page error: ${e.message}`));
@@ -96,6 +91,43 @@ export async function spaScenario(browser, base, shots, prefix = "spa") {
   await page.screenshot({ path: path.join(shots, `${prefix}-2-sign-in.png`) });
   await page.click("#sign-in");
   await page.waitForSelector("#tasks li.task");
+  return { context, page };
+}
+
+/**
+ * The SPA on a server whose list is paginated two a page: the first page
+ * and "More", which appends the next until there is none; a task added
+ * shows after a refresh, at the end of the pages.
+ */
+export async function pagedScenario(browser, base, shots, prefix = "spa-paged") {
+  const { context, page } = await signIn(browser, base, shots, prefix);
+  const titles = () => page.$$eval("#tasks .title", (els) => els.map((e) => e.textContent));
+  check(JSON.stringify(await titles()) === JSON.stringify(["Workout", "Shopping"]), "the first page of two");
+  check(await page.isVisible("#more"), "More is offered");
+  await page.click("#more");
+  await page.waitForFunction(() => document.querySelectorAll("#tasks li.task").length === 3);
+  check(JSON.stringify(await titles()) === JSON.stringify(["Workout", "Shopping", "Counting"]), "More appends the next page");
+  check(await page.isHidden("#more"), "no More after the last page");
+  await page.fill("#add input[name=title]", "Paged");
+  await page.fill("#add input[name=content]", "fourth");
+  await page.click("#add button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("#tasks li.task").length === 2);
+  check(await page.isVisible("#more"), "after adding, the list starts again at its first page");
+  await page.click("#more");
+  await page.waitForFunction(() => document.querySelectorAll("#tasks li.task").length === 4);
+  check((await titles())[3] === "Paged", "the new task on the second page");
+  await page.screenshot({ path: path.join(shots, `${prefix}.png`) });
+  await context.close();
+}
+
+/**
+ * The SPA as a newcomer uses it, at `base`: sign in through /authorize
+ * (code + PKCE), the seeded tasks, add one, the field error of a
+ * 51-character title, edit its due date, delete it, the API's 401 detail,
+ * sign out. Screenshots `${prefix}-*.png` in `shots`.
+ */
+export async function spaScenario(browser, base, shots, prefix = "spa") {
+  const { context, page } = await signIn(browser, base, shots, prefix);
   const titles = await page.$$eval("#tasks .title", (els) => els.map((e) => e.textContent));
   check(JSON.stringify(titles) === JSON.stringify(["Workout", "Shopping", "Counting"]), `the seeded tasks: ${titles}`);
   check(new URL(page.url()).search === "", "the code left the address bar");

@@ -2,7 +2,8 @@
 //
 // 1. The project's SPA at the server's own origin: sign in through /authorize
 //    (code + PKCE, auth0-spa-js), the seeded tasks, add one, a field error for
-//    a 51-character title, edit the due date, delete, sign out.
+//    a 51-character title, edit the due date, delete, sign out; then on a
+//    second server whose list is paginated, its pages one "More" at a time.
 // 2. auth0-js v9 as the tutorial's app uses it (responseType 'token', scope
 //    'openid profile'), behind a loopback TLS proxy (auth0-js only builds
 //    https:// URLs): sign in, userInfo, the API with the token, checkSession.
@@ -16,7 +17,7 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildTodoapi, check, launchBrowser, makeCertificate, spaScenario, startTodoapi } from "./lib.mjs";
+import { buildTodoapi, check, launchBrowser, makeCertificate, pagedScenario, spaScenario, startTodoapi } from "./lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -26,10 +27,12 @@ const tmp = mkdtempSync(path.join(tmpdir(), "todoapi-e2e-"));
 mkdirSync(shots, { recursive: true });
 
 let server = null;
+let paged = null;
 let proxy = null;
 let browser = null;
 const cleanup = () => {
   if (server) server.kill();
+  if (paged) paged.kill();
   if (proxy) proxy.close();
   rmSync(tmp, { recursive: true, force: true });
 };
@@ -120,6 +123,17 @@ async function tutorialApp() {
 try {
   console.log("The project's SPA (auth0-spa-js, code + PKCE):");
   await spaScenario(browser, base, shots);
+  console.log("The SPA on a paginated list (CursorPagination, two a page):");
+  const second = await startTodoapi(path.join(root, "target/debug/todoapi"), root, {
+    APP_ENV: "development",
+    APP__SERVER__PORT: "0",
+    APP__DATABASE__URL: path.join(tmp, "paged.sqlite3"),
+    APP__AUTH__DEV_ISSUER__KEY_PATH: path.join(tmp, "dev_issuer_key.pem"),
+    APP__REST_FRAMEWORK__DEFAULT_PAGINATION_CLASS: "CursorPagination",
+    APP__REST_FRAMEWORK__PAGE_SIZE: "2",
+  });
+  paged = second.child;
+  await pagedScenario(browser, second.base, shots);
   await tutorialApp();
   console.log("e2e: all passed");
   await browser.close();
