@@ -21,6 +21,8 @@ import subprocess
 import urllib.request
 
 PAGE = 10
+# One issuer for every scale server, so that one token serves them all.
+ISSUER = {"APP__AUTH__DEV_ISSUER__ISSUER": "http://scale.bench.localhost/"}
 OTHERS, OTHER_USERS, BIG = 1_000_000, 10_000, 100_000
 TARGETS = []  # (label, ratio or value, wanted, holds)
 
@@ -69,7 +71,7 @@ def target(label, value, wanted, holds):
 def rows_for(bench, name, url, fill):
     """The scale rows of one backend. `bench` is run.py's toolbox."""
     work, d = bench.work, bench.duration
-    server_env = {"APP__TASKS__OWNERSHIP": "creator"}
+    server_env = {"APP__TASKS__OWNERSHIP": "creator", **ISSUER}
     first, env = bench.start(f"{name} creator", url, server_env)
     u1 = bench.mint(env, "--sub", "u1", "--expires-in", "86400")[0]
     big = bench.mint(env, "--sub", "big", "--expires-in", "86400")[0]
@@ -89,7 +91,7 @@ def rows_for(bench, name, url, fill):
     ratio = large["rps"] / small["rps"] if small["rps"] else 0
     target(f"{name}: creator list at 1 100 013 rows / at 13 rows", f"{ratio:.0%}", "≥ 90%", ratio >= 0.90)
 
-    paged = {"APP__TASKS__OWNERSHIP": "creator", "APP__REST_FRAMEWORK__PAGE_SIZE": str(PAGE),
+    paged = {"APP__TASKS__OWNERSHIP": "creator", "APP__REST_FRAMEWORK__PAGE_SIZE": str(PAGE), **ISSUER,
              "APP__REST_FRAMEWORK__DEFAULT_PAGINATION_CLASS": "CursorPagination"}
     cursor, _ = bench.start(f"{name} cursor", url, paged)
     at = f"{cursor.base}/api/task/"
@@ -112,7 +114,8 @@ def rows_for(bench, name, url, fill):
     numbered.stop()
 
     for cls, label in [("CursorPagination", "cursor page 1"), ("PageNumberPagination", "page-number page 1 (COUNT)")]:
-        shared = {"APP__REST_FRAMEWORK__PAGE_SIZE": str(PAGE), "APP__REST_FRAMEWORK__DEFAULT_PAGINATION_CLASS": cls}
+        shared = {"APP__REST_FRAMEWORK__PAGE_SIZE": str(PAGE), "APP__REST_FRAMEWORK__DEFAULT_PAGINATION_CLASS": cls,
+                  **ISSUER}
         server, _ = bench.start(f"{name} shared", url, shared)
         carried = len(get_json(f"{server.base}/api/task/", u1)["results"])
         result = bench.row(f"shared, 1 100 013 rows, {label}, 64 conn", server,

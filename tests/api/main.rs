@@ -9,6 +9,7 @@ mod dev_issuer;
 mod filters;
 mod helpers;
 mod hostile;
+mod indexes;
 mod lifecycle;
 mod list_settings;
 mod migrations;

@@ -63,12 +63,28 @@ TEMPLATES = [
 STATIC_URL = '/static/'
 WSGI_APPLICATION = 'todoproj.wsgi.application'
 
+# LOCAL: which tag to behave as, 'v1.11' (the default) or 'v1.14' (tasks
+# owned by the token's sub), for tests/original/ on a database of either.
+ORIGINAL_VERSION = os.environ.get('ORIGINAL_VERSION') or 'v1.11'
+
 DATABASES = {
     'default': {
         'ENGINE': 'django.db.backends.sqlite3',
         'NAME': os.environ.get('BENCH_DB', os.path.join(BASE_DIR, 'db.sqlite3')),
     }
 }
+# LOCAL: BENCH_PG_URL=postgres://user@host:port/name, the original's own engine.
+if os.environ.get('BENCH_PG_URL'):
+    from urllib.parse import urlsplit
+    _pg = urlsplit(os.environ['BENCH_PG_URL'])
+    DATABASES['default'] = {
+        'ENGINE': 'django.db.backends.postgresql',
+        'NAME': _pg.path.lstrip('/'),
+        'USER': _pg.username or 'postgres',
+        'PASSWORD': _pg.password or '',
+        'HOST': _pg.hostname or '127.0.0.1',
+        'PORT': _pg.port or 5432,
+    }
 
 LANGUAGE_CODE = 'en-us'
 TIME_ZONE = 'UTC'
