@@ -34,8 +34,9 @@ const ALLOW_HEADERS: &[&str] = &[
     "x-requested-with",
 ];
 const MAX_AGE_SECS: &str = "86400";
-/// Headers of ours an SPA may want to read (not in the original).
-const EXPOSE_HEADERS: &str = "Allow, WWW-Authenticate";
+/// Headers of ours an SPA may want to read (not in the original): a
+/// paginated list's pages are in `Link` too.
+const EXPOSE_HEADERS: &str = "Allow, Link, WWW-Authenticate";
 /// Bounds on what a preflight may add to the allowed headers.
 const MAX_REQUESTED_HEADERS: usize = 32;
 const MAX_HEADER_NAME_BYTES: usize = 64;

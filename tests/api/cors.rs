@@ -92,6 +92,7 @@ async fn every_answer_to_an_allowed_origin_is_readable() {
         );
         let exposed = header(&headers, "access-control-expose-headers");
         assert!(exposed.contains("WWW-Authenticate"), "{exposed}");
+        assert!(exposed.contains("Link"), "a page's links: {exposed}");
     }
     let (_, headers, _) = send(app.authed(Method::GET, "/api/task/").header("Origin", SPA)).await;
     assert_eq!(header(&headers, "vary"), "Accept, Origin");
