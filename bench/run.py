@@ -133,7 +133,8 @@ def todoapi_env(port, work, database_url, extra=None):
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", ""),
         "APP_ENV": "development",
-        "APP_CONFIG_DIR": str(ROOT / "config"),
+        # BENCH_CONFIG_DIR: that build's own config folder, with BENCH_BINARY.
+        "APP_CONFIG_DIR": os.environ.get("BENCH_CONFIG_DIR") or str(ROOT / "config"),
         "APP__SERVER__PORT": str(port),
         "APP__SERVER__STATIC_DIR": "",
         "APP__SERVER__SHUTDOWN_DRAIN_SECS": "0",
@@ -290,14 +291,16 @@ def main():
             servers.append(original)
         d = args.duration
 
-        def row(label, server, load, note=""):
-            load(1)  # warm-up
-            result = measured(server, lambda: load(d))
+        def record(label, server, result, note=""):
             result.update(label=label, server=server.name, note=note)
             rows.append(result)
             print(f"  {server.name:>16} | {label:<34} | {fmt(result['rps']):>8} req/s | p99 {fmt(result['p99'], 2):>6} ms"
                   f" | errors {result['errors']}", flush=True)
             return result
+
+        def row(label, server, load, note=""):
+            load(1)  # warm-up
+            return record(label, server, measured(server, lambda: load(d)), note)
 
         postgres = os.environ.get("TEST_POSTGRES_URL")
         if not args.scale_only:
@@ -342,7 +345,8 @@ def main():
 
         if not args.no_scale:
             import scale
-            bench = types.SimpleNamespace(work=work, duration=d, mint=mint, oha=oha, row=row)
+            bench = types.SimpleNamespace(work=work, duration=d, mint=mint, oha=oha, row=row,
+                                          record=record, measured=measured)
 
             def start(label, database_url, extra):
                 server, server_env = start_todoapi(f"todoapi {label}", work, database_url, extra)
@@ -350,16 +354,18 @@ def main():
                 return server, server_env
 
             bench.start = start
-            path = work / "scale.sqlite3"
-            scale.rows_for(bench, "SQLite", str(path), lambda: scale.fill_sqlite(path))
+            small, large = work / "scale-small.sqlite3", work / "scale-large.sqlite3"
+            scale.rows_for(bench, "SQLite", str(small), str(large), lambda: scale.fill_sqlite(large))
             if postgres:
-                name = f"todoapi_scale_{os.getpid()}"
-                subprocess.run(["psql", postgres, "-q", "-c", f'CREATE DATABASE "{name}"'], check=True)
+                names = [f"todoapi_scale_{size}_{os.getpid()}" for size in ("small", "large")]
+                urls = [postgres.rsplit("/", 1)[0] + f"/{name}" for name in names]
                 try:
-                    url = postgres.rsplit("/", 1)[0] + f"/{name}"
-                    scale.rows_for(bench, "PostgreSQL", url, lambda: scale.fill_postgres(url))
+                    for name in names:
+                        subprocess.run(["psql", postgres, "-q", "-c", f'CREATE DATABASE "{name}"'], check=True)
+                    scale.rows_for(bench, "PostgreSQL", urls[0], urls[1], lambda: scale.fill_postgres(urls[1]))
                 finally:
-                    subprocess.run(["psql", postgres, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
+                    for name in names:
+                        subprocess.run(["psql", postgres, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
 
         if args.tokens and not args.scale_only:
             print(f"== minting {args.tokens} distinct tokens", flush=True)
