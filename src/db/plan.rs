@@ -90,7 +90,10 @@ pub fn list(
     let window = listing.window_given(count).unwrap_or(Window::All);
     out.push((
         "rows",
-        explain(conn, Task::list_query(created_by, listing, &window)?)?,
+        explain(
+            conn,
+            Task::list_query(conn.backend(), created_by, listing, &window)?,
+        )?,
     ));
     Ok(out)
 }

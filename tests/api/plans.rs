@@ -101,6 +101,18 @@ fn uses(plan: &[String], index: &str) -> bool {
     plan.iter().any(|l| l.contains(index))
 }
 
+/// The id bound of a cursor is part of the index search: SQLite's
+/// `SEARCH … USING INDEX … (created_by=? AND id>?)`, PostgreSQL's
+/// `Index Cond: (… AND (id > …))`.
+fn bound_in_index(plan: &[String]) -> bool {
+    plan.iter().any(|l| {
+        (l.contains("USING INDEX") || l.contains("Index Cond"))
+            && [" id>", " id<", "(id > ", "(id < "]
+                .iter()
+                .any(|bound| l.contains(bound))
+    })
+}
+
 /// A sort step (the rows sorted rather than read in order).
 fn sorts(plan: &[String]) -> bool {
     plan.iter().any(|l| {
@@ -160,11 +172,17 @@ fn creator_mode(conn: &mut DbConnection, user: Option<&str>) {
             assert!(!reads_all(&plan, false), "{what}");
         }
     }
-    // A page in id order comes straight from the index, either way.
+    // A page in id order comes straight from the index, either way, and
+    // a cursor's bound starts the index scan (not a filter over the
+    // caller's earlier rows: page 10 000 would read them all).
     for window in [first, deep, back] {
+        let bounded = matches!(window, Window::Keyset { from: Some(_), .. });
         let plans = plan::list(conn, user, &listing(&by_id, window, &[], false), None);
         for (query, plan) in plans.expect("plan") {
             assert!(!sorts(&plan), "{user:?}, {query}: {plan:?}");
+            if bounded {
+                assert!(bound_in_index(&plan), "{user:?}, {query}: {plan:?}");
+            }
         }
     }
     // Another ordering sorts the caller's own rows, found by the index.
