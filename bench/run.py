@@ -96,6 +96,12 @@ def cpu_seconds(pids):
     return total / TICKS
 
 
+def cpu_times():
+    """The machine's CPU ticks: (all, stolen by the hypervisor)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields[:8]), fields[7] if len(fields) > 7 else 0
+
+
 def rss_mib(pids):
     total = 0
     for pid in pids:
@@ -219,9 +225,13 @@ def oha(url, conns, duration=None, requests=None, method="GET", headers=(), body
 def measured(server, load):
     """Runs load() (after a 1 s warm-up by the caller) and adds the server's CPU and memory."""
     pids = server.pids()
-    before = cpu_seconds(pids)
+    before, (ticks, stolen) = cpu_seconds(pids), cpu_times()
     row = load()
     row["cpu_ms"] = (cpu_seconds(pids) - before) * 1000 / row["requests"] if row["requests"] else None
+    # A virtual machine's cores are shared: the share the host took tells
+    # how much of a row's figure is this machine's, not the server's.
+    after_ticks, after_stolen = cpu_times()
+    row["steal"] = 100 * (after_stolen - stolen) / (after_ticks - ticks) if after_ticks > ticks else None
     row["rss"] = rss_mib(pids)
     return row
 
@@ -295,7 +305,7 @@ def main():
             result.update(label=label, server=server.name, note=note)
             rows.append(result)
             print(f"  {server.name:>16} | {label:<34} | {fmt(result['rps']):>8} req/s | p99 {fmt(result['p99'], 2):>6} ms"
-                  f" | errors {result['errors']}", flush=True)
+                  f" | errors {result['errors']} | stolen {fmt(result.get('steal'), 0)}%", flush=True)
             return result
 
         def row(label, server, load, note=""):
@@ -409,9 +419,9 @@ def report(rows, args):
         f"{os.cpu_count()} cores shared by the server and the load generator (oha), "
         f"{args.duration} s per row after a 1 s warm-up; SQLite unless the server says PostgreSQL.",
         "",
-        "| server | load | req/s | p50 ms | p99 ms | p99.9 ms | slowest ms | errors | server CPU ms/req | server RSS MiB |"
+        "| server | load | req/s | p50 ms | p99 ms | p99.9 ms | slowest ms | errors | server CPU ms/req | server RSS MiB | CPU stolen % |"
         + (" × original |" if args.compare else ""),
-        "|---|---|---|---|---|---|---|---|---|---|" + ("---|" if args.compare else ""),
+        "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if args.compare else ""),
     ]
     for r in rows:
         ratio = ""
@@ -420,7 +430,7 @@ def report(rows, args):
             ratio = f" {r['rps'] / other['rps']:.0f}× |" if other and other["rps"] and r["server"] == "todoapi" else " |"
         lines.append(
             f"| {r['server']} | {r['label']} | {fmt(r['rps'])} | {fmt(r['p50'], 2)} | {fmt(r['p99'], 2)} | "
-            f"{fmt(r['p999'], 2)} | {fmt(r['slowest'], 1)} | {r['errors']} | {fmt(r['cpu_ms'], 3)} | {fmt(r['rss'], 1)} |{ratio}")
+            f"{fmt(r['p999'], 2)} | {fmt(r['slowest'], 1)} | {r['errors']} | {fmt(r['cpu_ms'], 3)} | {fmt(r['rss'], 1)} | {fmt(r.get('steal'), 0)} |{ratio}")
     table = "\n".join(lines) + "\n"
     if not args.no_scale:
         import scale

@@ -14,7 +14,7 @@ filled by the bench itself:
   the rows each answer carried.
 
 The rows a target compares are measured alternately, a few seconds each
-over four rounds (their medians), so that this machine's ups and downs
+over six rounds (their medians), so that this machine's ups and downs
 fall on both alike; `report()` says which targets a run missed.
 """
 import json
@@ -72,14 +72,14 @@ def target(label, value, wanted, holds):
     TARGETS.append((label, value, wanted, holds))
 
 
-ROUNDS = 4
+ROUNDS = 6
 
 
 def alternately(bench, loads):
     """Each (server, load) in turn, ROUNDS times, the order flipped each round,
     so that the machine's ups and downs fall on all of them alike: per load,
     the medians of the rounds (and the server's CPU and memory)."""
-    seconds = max(2, bench.duration // 2)
+    seconds = max(2, bench.duration // 3)
     for _, load in loads:
         load(1)  # warm-up
     runs = [[] for _ in loads]
