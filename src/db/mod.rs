@@ -10,7 +10,6 @@ pub mod models;
 pub mod plan;
 pub mod schema;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -165,13 +164,6 @@ pub struct Db {
     task_table: TaskTable,
     /// SQLite: reads run on the calling thread (see [`Db::read`]).
     reads_inline: bool,
-    /// One per pooled connection: a call waits for one here, in async,
-    /// rather than in a blocking thread. So the blocking threads are as many
-    /// as the connections, not as the requests waiting (64 waiting threads,
-    /// each leaving its allocations in an arena of its own, took a SQLite
-    /// server counting 1 100 000 rows from 17 to 70 MiB resident), and
-    /// waiters are served in turn.
-    permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl Db {
@@ -198,7 +190,6 @@ impl Db {
             })
             .map_err(|e| DbError::Unavailable(format!("cannot open {:?}: {e}", settings.url)))?;
         let mut db = Db {
-            permits: Arc::new(tokio::sync::Semaphore::new(size as usize)),
             reads_inline: matches!(settings.url, DatabaseUrl::Sqlite(_)),
             pool,
             timeout: Duration::from_secs(settings.timeout_secs),
@@ -230,29 +221,19 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        let permits = self.permits.clone();
-        let work = async move {
-            let permit = permits
-                .acquire_owned()
-                .await
-                .map_err(|_| DbError::Unavailable("the pool is closed".into()))?;
-            tokio::task::spawn_blocking(move || {
-                // Held until the query ends, even if the caller stopped waiting.
-                let _permit = permit;
-                let mut pooled = pool.get()?;
-                let result = f(&mut pooled.conn).map_err(Into::into);
-                // Do not hand a connection that failed that way to the next request.
-                pooled.broken = result
-                    .as_ref()
-                    .err()
-                    .is_some_and(DbError::breaks_connection);
-                result
-            })
-            .await
-            .map_err(|e| DbError::Other(format!("blocking task failed: {e}")))?
-        };
+        let work = tokio::task::spawn_blocking(move || {
+            let mut pooled = pool.get()?;
+            let result = f(&mut pooled.conn).map_err(Into::into);
+            // Do not hand a connection that failed that way to the next request.
+            pooled.broken = result
+                .as_ref()
+                .err()
+                .is_some_and(DbError::breaks_connection);
+            result
+        });
         match tokio::time::timeout(self.timeout, work).await {
-            Ok(result) => result,
+            Ok(Ok(result)) => result,
+            Ok(Err(e)) => Err(DbError::Other(format!("blocking task failed: {e}"))),
             Err(_) => Err(DbError::Timeout(self.timeout)),
         }
     }
@@ -270,7 +251,6 @@ impl Db {
         T: Send + 'static,
     {
         if self.reads_inline
-            && let Ok(_permit) = self.permits.try_acquire()
             && let Some(mut pooled) = self.pool.try_get()
         {
             let result = f(&mut pooled.conn).map_err(Into::into);
