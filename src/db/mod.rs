@@ -205,6 +205,11 @@ impl Db {
         }
     }
 
+    /// How many connections the pool holds at most.
+    pub fn pool_size(&self) -> u32 {
+        self.pool.max_size()
+    }
+
     /// Which shape the `task` table has (see [`TaskTable`]).
     pub fn task_table(&self) -> TaskTable {
         self.task_table
