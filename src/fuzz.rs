@@ -12,12 +12,12 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::api::body::{Data, parse_form, parse_json, parse_multipart};
-use crate::api::tasks::{Mode, task_id, validate};
 use crate::auth::header::bearer_token;
 use crate::auth::keys::{KeySet, StaticKeyStore, VerifyingKey};
 use crate::auth::token::{TokenPolicy, TokenValidator, Unverified};
 use crate::error::ApiError;
+use crate::resources::tasks::{Mode, task_id, validate};
+use crate::rest::parsers::{Data, parse_form, parse_json, parse_multipart};
 
 /// A validator as the test profile configures it, trusting one fresh key.
 fn validator() -> &'static TokenValidator {

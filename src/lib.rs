@@ -7,12 +7,14 @@
 //! error body in [`error`], DRF's pagination and filters in [`rest`], the
 //! server's assembly in [`startup`].
 
-pub mod api;
 pub mod auth;
 pub mod db;
+pub mod dev_issuer;
 pub mod error;
+pub mod http;
 pub mod policy;
 pub mod probe;
+pub mod resources;
 pub mod rest;
 pub mod settings;
 pub mod startup;

@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use todoapi::auth::dev_issuer::{self, DevIssuer, TokenOptions};
 use todoapi::db::migrations::MigrationError;
 use todoapi::db::{Db, indexes};
+use todoapi::dev_issuer::{self, DevIssuer, TokenOptions};
 use todoapi::settings::{self, Settings, schema};
 use todoapi::startup::Application;
 
@@ -102,14 +102,19 @@ fn main() -> ExitCode {
         Command::Migrate { revert_all } => migrate(&settings, revert_all),
         Command::Schema { .. } => ExitCode::SUCCESS,
         Command::Openapi => {
-            let docs = todoapi::api::router(&settings.tasks).describe(&settings.rest_framework);
-            let issuers: Vec<String> = if settings.auth.dev_issuer.enabled {
-                vec![dev_issuer::issuer_url(&settings, settings.server.port)]
-            } else {
-                Vec::new()
-            };
+            let docs =
+                todoapi::resources::router(&settings.tasks).describe(&settings.rest_framework);
+            let mut issuers: Vec<String> = settings
+                .auth
+                .tenant
+                .iter()
+                .map(|t| t.issuer.clone())
+                .collect();
+            if settings.auth.dev_issuer.enabled {
+                issuers.push(dev_issuer::issuer_url(&settings, settings.server.port));
+            }
             let server = settings.local_base_url(settings.server.port);
-            let document = todoapi::api::openapi::document(&docs, &settings, &issuers, &server);
+            let document = todoapi::rest::openapi::document(&docs, &settings, &issuers, &server);
             match serde_json::to_string_pretty(&document) {
                 Ok(text) => {
                     println!("{text}");
@@ -140,8 +145,8 @@ fn main() -> ExitCode {
             if let Some(note) = database_note(&settings) {
                 println!("# database: {note}");
             }
-            let unknown =
-                todoapi::api::router(&settings.tasks).unknown_routes(&settings.rest_framework);
+            let unknown = todoapi::resources::router(&settings.tasks)
+                .unknown_routes(&settings.rest_framework);
             if unknown.is_empty() {
                 println!("# settings are valid");
                 ExitCode::SUCCESS

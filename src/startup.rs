@@ -12,18 +12,18 @@ use actix_web::http::{ConnectionType, header};
 use actix_web::middleware::{DefaultHeaders, Logger, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 
-use crate::api;
-use crate::api::cors::CorsPolicy;
-use crate::api::proxy::Origin;
-use crate::api::router::Router;
-use crate::auth::dev_issuer::{self, DevIssuer};
 use crate::auth::keys::{JwksKeyStore, JwksPolicy, KeyStore};
 use crate::auth::token::{TokenPolicy, TokenValidator};
 use crate::auth::{Authenticator, CachePolicy};
 use crate::db::{Db, indexes};
+use crate::dev_issuer::DevIssuer;
+use crate::http::cors::CorsPolicy;
+use crate::http::proxy::Origin;
 use crate::policy::Ownership;
+use crate::rest::router::Router;
 use crate::settings::{Settings, Tenant};
 use crate::state::AppState;
+use crate::{dev_issuer, http, resources};
 
 pub struct Application {
     port: u16,
@@ -114,7 +114,7 @@ pub enum StartError {
     #[error("auth: {0}")]
     Keys(#[from] crate::auth::keys::KeyStoreError),
     #[error("development issuer: {0}")]
-    DevIssuer(#[from] crate::auth::dev_issuer::DevIssuerError),
+    DevIssuer(#[from] crate::dev_issuer::DevIssuerError),
     #[error("invalid settings:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Settings(Vec<String>),
     #[error("cannot listen on {address}: {source}")]
@@ -127,7 +127,7 @@ pub enum StartError {
 impl Application {
     /// The API's own routes ([`api::router`]); see [`Application::build_with`].
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
-        let router = api::router(&settings.tasks);
+        let router = resources::router(&settings.tasks);
         Application::build_with(settings, router).await
     }
 
@@ -233,7 +233,6 @@ impl Application {
             settings,
             db,
             authenticator,
-            dev_issuer: dev_issuer.clone(),
         });
 
         let cors = Arc::new(CorsPolicy::new(&state.settings.cors.allowed_origins));
@@ -249,6 +248,7 @@ impl Application {
         });
         let draining = Arc::new(AtomicBool::new(false));
         let listening = listener.try_clone().ok();
+        let dev = dev_issuer.clone().map(web::Data::from);
         let mut server = HttpServer::new({
             let state = state.clone();
             let draining = draining.clone();
@@ -258,7 +258,7 @@ impl Application {
                 let cors = cors.clone();
                 let router = router.clone();
                 let static_dir = static_dir.clone();
-                let dev_issuer_on = state.dev_issuer.is_some();
+                let dev = dev.clone();
                 let max_header_bytes = settings.server.max_header_bytes;
                 let trusted = settings.server.trusted_proxies.clone();
                 App::new()
@@ -267,10 +267,10 @@ impl Application {
                         close_when_draining(draining.clone(), req, next)
                     }))
                     .wrap(from_fn(move |req, next| {
-                        api::limits::limit_head(max_header_bytes, req, next)
+                        http::limits::limit_head(max_header_bytes, req, next)
                     }))
                     .wrap(from_fn(move |req, next| {
-                        api::cors::cors(cors.clone(), req, next)
+                        http::cors::cors(cors.clone(), req, next)
                     }))
                     // As Django's security and clickjacking middleware did for the original.
                     .wrap(
@@ -291,15 +291,16 @@ impl Application {
                     )
                     .configure(|cfg| router.configure(cfg, &settings.rest_framework))
                     .configure(|cfg| {
-                        if dev_issuer_on {
-                            api::dev_issuer::configure(cfg);
+                        if let Some(dev) = dev {
+                            cfg.app_data(dev);
+                            dev_issuer::routes::configure(cfg);
                         }
                         // Last: files answer only what no route does.
                         if let Some(dir) = &static_dir {
-                            cfg.service(api::static_files(dir));
+                            cfg.service(http::files::static_files(dir));
                         }
                     })
-                    .default_service(web::to(api::fallback))
+                    .default_service(web::to(http::files::fallback))
             }
         })
         .listen(listener)

@@ -4,10 +4,8 @@
 //! refused → 401, whatever the route's permission.
 
 pub mod cache;
-pub mod dev_issuer;
 pub mod header;
 pub mod keys;
-pub mod permissions;
 pub mod token;
 pub mod users;
 
@@ -210,6 +208,14 @@ impl Authenticator {
             .await?
             .ok_or(AuthFailure::UnknownUser)?;
         Ok(Arc::new(user))
+    }
+
+    /// Every trusted issuer's `iss`.
+    pub fn issuers(&self) -> Vec<String> {
+        self.validators
+            .iter()
+            .map(|v| v.issuer().to_owned())
+            .collect()
     }
 
     /// How many verified tokens are remembered.

@@ -7,9 +7,17 @@
 //! declares its columns and fields, and gets all of this.
 
 pub mod cursor;
+pub mod fields;
 pub mod filters;
 pub mod listing;
+pub mod negotiation;
+pub mod openapi;
 pub mod pagination;
+pub mod parsers;
+pub mod permissions;
 pub mod query;
+pub mod root;
+pub mod router;
 pub mod schema;
 pub mod text;
+pub mod view;

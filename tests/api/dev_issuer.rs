@@ -178,7 +178,7 @@ async fn dev_tokens_and_tenant_tokens_are_both_trusted() {
     let mut extra = serde_json::Map::new();
     extra.insert("iss".into(), json!(ISSUER));
     let forged = dev
-        .mint(todoapi::auth::dev_issuer::TokenOptions {
+        .mint(todoapi::dev_issuer::TokenOptions {
             sub: "x".into(),
             extra,
             ..Default::default()

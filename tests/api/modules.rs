@@ -13,18 +13,38 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("db", &["settings"]),
     // error.rs renders the database's own error type (db::error).
     ("error", &["db"]),
+    // CORS, limits, trusted proxies, static files: no resource, no DRF.
+    ("http", &["error", "settings"]),
     ("auth", &["db", "error", "policy", "settings"]),
-    // The DRF layer: lists, paginators, filters; it knows no resource.
-    ("rest", &["db", "error", "policy", "settings"]),
     ("state", &["auth", "db", "settings"]),
-    ("probe", &["settings"]),
+    // The DRF layer: it knows no resource.
     (
-        "api",
-        &["auth", "db", "error", "policy", "rest", "settings", "state"],
+        "rest",
+        &["auth", "db", "error", "http", "policy", "settings", "state"],
     ),
     (
+        "resources",
+        &["auth", "db", "error", "policy", "rest", "settings", "state"],
+    ),
+    // Only startup (and the CLI) know the development issuer.
+    (
+        "dev_issuer",
+        &["auth", "error", "http", "rest", "settings", "state"],
+    ),
+    ("probe", &["settings"]),
+    (
         "startup",
-        &["api", "auth", "db", "policy", "settings", "state"],
+        &[
+            "auth",
+            "db",
+            "dev_issuer",
+            "http",
+            "policy",
+            "resources",
+            "rest",
+            "settings",
+            "state",
+        ],
     ),
 ];
 

@@ -10,8 +10,8 @@ use actix_web::http::Method as ActixMethod;
 use futures_util::FutureExt;
 use reqwest::Method;
 use serde_json::json;
-use todoapi::api::router::{Object, ViewName, ViewSet, action};
 use todoapi::policy::Ownership;
+use todoapi::rest::router::{Object, ViewName, ViewSet, action};
 use todoapi::settings::TasksSettings;
 
 use crate::helpers::*;
@@ -62,7 +62,7 @@ async fn one_registration_line_gives_a_resource_everything() {
     let shared = TasksSettings {
         ownership: Ownership::Shared,
     };
-    let mut router = todoapi::api::router(&shared);
+    let mut router = todoapi::resources::router(&shared);
     router.register(notes());
     assert!(
         router.names().iter().any(|n| n == "note-list")
@@ -147,7 +147,7 @@ async fn one_registration_line_gives_a_resource_everything() {
 #[test]
 fn route_names_come_from_registrations() {
     assert_eq!(
-        todoapi::api::router(&TasksSettings {
+        todoapi::resources::router(&TasksSettings {
             ownership: Ownership::Shared
         })
         .names(),
@@ -166,8 +166,8 @@ fn route_names_come_from_registrations() {
 /// pass, settings replace them, and the route name is the settings key.
 #[tokio::test]
 async fn classes_declared_in_code_are_a_list_settings_replace() {
-    use todoapi::api::router::Route;
     use todoapi::policy::PermissionClass;
+    use todoapi::rest::router::Route;
     let route = || {
         Route::new(
             "note-admin",
@@ -189,7 +189,7 @@ async fn classes_declared_in_code_are_a_list_settings_replace() {
             TestDb::new(),
             vars,
             move |s| {
-                let mut router = todoapi::api::router(&s.tasks);
+                let mut router = todoapi::resources::router(&s.tasks);
                 router.route(route());
                 router
             },

@@ -18,7 +18,7 @@ pub fn config_dir() -> PathBuf {
 
 pub struct TestApp {
     pub address: String,
-    pub dev_issuer: Option<std::sync::Arc<todoapi::auth::dev_issuer::DevIssuer>>,
+    pub dev_issuer: Option<std::sync::Arc<todoapi::dev_issuer::DevIssuer>>,
     pub port: u16,
     pub jwks: JwksServer,
     pub db: TestDb,
@@ -37,7 +37,7 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
 }
 
 pub async fn spawn_app_on(jwks: JwksServer, db: TestDb, vars: &[(&str, &str)]) -> TestApp {
-    spawn_app_routed(jwks, db, vars, |s| todoapi::api::router(&s.tasks)).await
+    spawn_app_routed(jwks, db, vars, |s| todoapi::resources::router(&s.tasks)).await
 }
 
 /// As `spawn_app_on`, serving the routes `router` makes of the settings.
@@ -45,7 +45,7 @@ pub async fn spawn_app_routed(
     jwks: JwksServer,
     db: TestDb,
     vars: &[(&str, &str)],
-    router: impl FnOnce(&settings::Settings) -> todoapi::api::router::Router,
+    router: impl FnOnce(&settings::Settings) -> todoapi::rest::router::Router,
 ) -> TestApp {
     // RUST_LOG=todoapi=debug shows the server's log in a failing test's output.
     let _ = env_logger::builder().is_test(true).try_init();

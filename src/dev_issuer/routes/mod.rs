@@ -13,11 +13,10 @@ use actix_web::http::{Method, header};
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::body::Data;
-use super::fields::Input;
-use crate::auth::dev_issuer::DevIssuer;
+use crate::dev_issuer::DevIssuer;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::rest::fields::Input;
+use crate::rest::parsers::Data;
 
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
@@ -76,12 +75,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 resource = resource.route(route().method(Method::HEAD));
             }
         }
-        cfg.service(resource.default_service(web::to(super::router::method_not_allowed)));
+        cfg.service(resource.default_service(web::to(crate::rest::router::method_not_allowed)));
     }
-}
-
-fn issuer(state: &AppState) -> Result<&DevIssuer, ApiError> {
-    state.dev_issuer.as_deref().ok_or(ApiError::NotFound)
 }
 
 /// A text field of a JSON or form body.
@@ -94,14 +89,14 @@ fn text(data: &Data, field: &str) -> Option<String> {
     .filter(|s| !s.is_empty())
 }
 
-async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn jwks(dev: web::Data<DevIssuer>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .json(issuer(&state)?.jwks()))
+        .json(dev.get_ref().jwks()))
 }
 
-async fn discovery(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let issuer = issuer(&state)?;
+async fn discovery(dev: web::Data<DevIssuer>) -> Result<HttpResponse, ApiError> {
+    let issuer = dev.get_ref();
     let base = issuer.issuer().trim_end_matches('/');
     Ok(HttpResponse::Ok().json(json!({
         "issuer": issuer.issuer(),
@@ -122,8 +117,8 @@ async fn discovery(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 }
 
 /// The SPA's settings for this server: its own issuer as the Auth0 domain.
-async fn spa_config(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let issuer = issuer(&state)?;
+async fn spa_config(dev: web::Data<DevIssuer>) -> Result<HttpResponse, ApiError> {
+    let issuer = dev.get_ref();
     let base = issuer.issuer().trim_end_matches('/');
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -21,9 +21,10 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use serde_json::{Map, Value, json};
 
 pub mod browser;
+pub mod routes;
 
-use super::keys::{KeySet, KeyStore, StaticKeyStore, VerifyingKey};
-use super::token::{TokenPolicy, TokenValidator};
+use crate::auth::keys::{KeySet, KeyStore, StaticKeyStore, VerifyingKey};
+use crate::auth::token::{TokenPolicy, TokenValidator};
 use crate::settings::{DevIssuerSettings, Secret, Settings};
 use browser::{Browsers, SignIn};
 

@@ -8,8 +8,8 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
 
-use super::body::PARSES;
 use super::fields;
+use super::parsers::PARSES;
 use super::root;
 use super::router::{ApiDocs, RENDERS, ResourceDoc, RouteDoc};
 use crate::error::ApiError;
@@ -26,24 +26,16 @@ pub(super) async fn view(
     state: web::Data<AppState>,
     docs: web::Data<ApiDocs>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut issuers = Vec::new();
-    if let Some(dev) = &state.dev_issuer {
-        issuers.push(dev.issuer().to_owned());
-    }
+    let issuers = state.authenticator.issuers();
     // The server as this client addressed it (so an imported collection's
     // base URL is right behind a proxy too).
     let server = root::base_url(&req, &state);
     Ok(HttpResponse::Ok().json(document(&docs.0, &state.settings, &issuers, &server)))
 }
 
-/// The whole document. `extra_issuers`: issuers besides the tenant (the
-/// development issuer); `server`: `scheme://host[:port]` of the API.
-pub fn document(
-    docs: &[RouteDoc],
-    settings: &Settings,
-    extra_issuers: &[String],
-    server: &str,
-) -> Value {
+/// The whole document. `issuers`: every trusted issuer; `server`:
+/// `scheme://host[:port]` of the API.
+pub fn document(docs: &[RouteDoc], settings: &Settings, issuers: &[String], server: &str) -> Value {
     let mut paths = Map::new();
     for doc in docs {
         let mut item = Map::new();
@@ -71,13 +63,6 @@ pub fn document(
         }
         paths.insert(doc.path.clone(), Value::Object(item));
     }
-    let issuers: Vec<String> = settings
-        .auth
-        .tenant
-        .iter()
-        .map(|t| t.issuer.clone())
-        .chain(extra_issuers.iter().cloned())
-        .collect();
     let audience = if settings.auth.audience.is_empty() {
         "(not checked)".to_owned()
     } else {
@@ -502,7 +487,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::api::fields::{Input, char_field};
+    use crate::rest::fields::{Input, char_field};
 
     /// The schema's pattern accepts a text exactly when the field does.
     fn agrees(text: &str) {

@@ -13,16 +13,16 @@ use futures_util::FutureExt;
 use serde::Serialize;
 use serde_json::json;
 
-use super::body::{self, Data};
-use super::fields::{self, REQUIRED};
-use super::root::base_url;
-use super::router::{Object, ViewName, ViewSet, action};
-use super::view::RequestContext;
 use crate::db::listing::Listed;
 use crate::db::models::{NewTask, TASK_LIST_COLUMNS, Task, TaskChanges};
 use crate::error::{ApiError, FieldErrors};
 use crate::policy::{Ownership, PERMISSION_DENIED, PermissionClass};
+use crate::rest::fields::{self, REQUIRED};
 use crate::rest::listing::ListDecl;
+use crate::rest::parsers::{self, Data};
+use crate::rest::root::base_url;
+use crate::rest::router::{Object, ViewName, ViewSet, action};
+use crate::rest::view::RequestContext;
 use crate::state::AppState;
 
 /// The original's `TaskList` and `TaskDetail`, as one viewset (their
@@ -214,7 +214,7 @@ async fn create(
     if let Some(None) = owner(&state, &ctx) {
         return Err(ApiError::PermissionDenied(PERMISSION_DENIED));
     }
-    let data = body::parse(&req, payload, state.settings.server.max_body_bytes).await?;
+    let data = parsers::parse(&req, payload, state.settings.server.max_body_bytes).await?;
     let changes = validate(&data, Mode::Create)?;
     let today = today(&state.settings.server.time_zone);
     let new = NewTask {
@@ -297,7 +297,7 @@ async fn save(
     mode: Mode,
 ) -> Result<HttpResponse, ApiError> {
     let task = get_object(&state, &ctx, req.method(), id).await?;
-    let data = body::parse(&req, payload, state.settings.server.max_body_bytes).await?;
+    let data = parsers::parse(&req, payload, state.settings.server.max_body_bytes).await?;
     let changes = validate(&data, mode)?;
     let id = task.id;
     let task = state
@@ -371,7 +371,7 @@ mod tests {
 
     #[test]
     fn errors_come_in_the_serializers_field_order() {
-        let data = body::parse_json(
+        let data = parsers::parse_json(
             br#"{"due_date": "x", "created_on": "y", "content": "", "title": null}"#,
         );
         let Ok(data) = data else { panic!("valid JSON") };

@@ -9,11 +9,11 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, json};
 
-use super::{issuer, text};
-use crate::api::body::{self, Data};
-use crate::auth::dev_issuer::browser::Grant;
-use crate::auth::dev_issuer::{DevIssuer, TokenOptions};
+use super::text;
+use crate::dev_issuer::browser::Grant;
+use crate::dev_issuer::{DevIssuer, TokenOptions};
 use crate::error::ApiError;
+use crate::rest::parsers::{self, Data};
 use crate::state::AppState;
 
 fn invalid_request(description: impl Into<String>) -> ApiError {
@@ -35,10 +35,11 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
 pub(super) async fn token(
     req: HttpRequest,
     state: web::Data<AppState>,
+    dev: web::Data<DevIssuer>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let issuer = issuer(&state)?;
-    let data = body::parse(&req, payload, state.settings.server.max_body_bytes)
+    let issuer = dev.get_ref();
+    let data = parsers::parse(&req, payload, state.settings.server.max_body_bytes)
         .await
         .map_err(|e| invalid_request(format!("the body must be a JSON object or a form ({e})")))?;
     let grant_type =
@@ -158,7 +159,7 @@ pub(super) fn browser_tokens(
     access: bool,
 ) -> Result<BrowserTokens, ApiError> {
     let openid = grant.scope.split_ascii_whitespace().any(|s| s == "openid");
-    let internal = |e: crate::auth::dev_issuer::DevIssuerError| ApiError::internal(e.to_string());
+    let internal = |e: crate::dev_issuer::DevIssuerError| ApiError::internal(e.to_string());
     let mut extra = Map::new();
     extra.insert("azp".into(), json!(grant.client_id));
     if openid {

@@ -4,7 +4,7 @@
 
 use actix_web::http::Method;
 
-use super::Principal;
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::policy::PermissionClass;
 

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::body::Data;
+use super::parsers::Data;
 use crate::rest::text::is_python_space;
 pub use crate::rest::text::python_space_class;
 

@@ -17,11 +17,11 @@ use futures_util::future::LocalBoxFuture;
 use serde_json::{Value, json};
 
 use super::view::{self, RequestContext};
-use super::{body, root};
-use crate::auth::permissions::{ObjectView, Permissions};
+use super::{parsers, root};
 use crate::error::ApiError;
 use crate::policy::PermissionClass;
 use crate::rest::listing::{ListDecl, ListPolicy};
+use crate::rest::permissions::{ObjectView, Permissions};
 use crate::settings::RestFrameworkSettings;
 use crate::state::AppState;
 
@@ -548,7 +548,7 @@ async fn options(
         "name": route.view.label,
         "description": route.view.description,
         "renders": RENDERS,
-        "parses": body::PARSES,
+        "parses": parsers::PARSES,
     });
     if let Some(metadata) = &route.metadata
         && route.permissions.allows(&metadata.method, &ctx.principal)

@@ -1,41 +1,10 @@
-//! The API: its routes, declared once each and registered with the router
-//! (`router.rs`), which derives their names, paths, `Allow` and OPTIONS.
-//!
-//! Adding a resource: write its module (a `viewset()` like `tasks.rs`, its
-//! queries in `db/models.rs`, its table in a migration) and add one line to
-//! [`router`].
-
-pub mod body;
-pub mod cors;
-pub mod dev_issuer;
-pub mod fields;
-pub mod health;
-pub mod limits;
-pub mod negotiation;
-pub mod openapi;
-pub mod proxy;
-pub mod ready;
-pub mod root;
-pub mod router;
-pub mod tasks;
-pub mod view;
+//! What is not an API route: `server.static_dir`'s files (the SPA), and
+//! the answer to a path nothing serves.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::ApiError;
-use crate::settings::TasksSettings;
-use router::Router;
-
-/// Every route of the API.
-pub fn router(tasks: &TasksSettings) -> Router {
-    let mut router = Router::new();
-    router
-        .register(tasks::viewset(tasks.ownership))
-        .route(health::route())
-        .route(ready::route());
-    router
-}
 
 /// `server.static_dir` at `/`, `index.html` for the folder; a path that is
 /// no file goes on to [`fallback`] (JSON 404 or the slash redirect).

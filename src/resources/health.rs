@@ -4,8 +4,8 @@ use actix_web::HttpResponse;
 use actix_web::http::Method;
 use serde_json::json;
 
-use super::router::{Route, ViewName, action};
 use crate::policy::PermissionClass;
+use crate::rest::router::{Route, ViewName, action};
 
 pub fn route() -> Route {
     Route::new(

@@ -6,10 +6,10 @@ use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use super::router::{Route, ViewName, action};
 use crate::auth::keys::KeyState;
 use crate::error::RETRY_AFTER_SECS;
 use crate::policy::PermissionClass;
+use crate::rest::router::{Route, ViewName, action};
 use crate::state::AppState;
 
 pub fn route() -> Route {

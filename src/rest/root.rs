@@ -4,8 +4,8 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value};
 
-use super::proxy::Origin;
 use super::router::API_PREFIX;
+use crate::http::proxy::Origin;
 use crate::state::AppState;
 
 /// `links`: each viewset's basename and its list pattern (`task/`).

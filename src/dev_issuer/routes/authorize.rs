@@ -12,14 +12,13 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::issuer;
 use super::token::browser_tokens;
-use crate::api::body::{self, Data};
-use crate::api::proxy::Origin;
-use crate::auth::dev_issuer::DevIssuer;
-use crate::auth::dev_issuer::browser::{Grant, SignIn};
 use crate::auth::users::MAX_USERNAME_CHARS;
+use crate::dev_issuer::DevIssuer;
+use crate::dev_issuer::browser::{Grant, SignIn};
 use crate::error::ApiError;
+use crate::http::proxy::Origin;
+use crate::rest::parsers::{self, Data};
 use crate::state::AppState;
 
 /// The browser's session with the development issuer.
@@ -198,9 +197,9 @@ fn session_user(req: &HttpRequest, issuer: &DevIssuer) -> Option<SignIn> {
 
 pub(super) async fn get(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    dev: web::Data<DevIssuer>,
 ) -> Result<HttpResponse, ApiError> {
-    let issuer = issuer(&state)?;
+    let issuer = dev.get_ref();
     let params: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
         .into_owned()
         .collect();
@@ -224,10 +223,11 @@ pub(super) async fn get(
 pub(super) async fn sign_in(
     req: HttpRequest,
     state: web::Data<AppState>,
+    dev: web::Data<DevIssuer>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let issuer = issuer(&state)?;
-    let form = match body::parse(&req, payload, state.settings.server.max_body_bytes).await? {
+    let issuer = dev.get_ref();
+    let form = match parsers::parse(&req, payload, state.settings.server.max_body_bytes).await? {
         Data::Form(pairs) => pairs,
         _ => return Ok(error_page("The sign-in form must be posted as a form.")),
     };

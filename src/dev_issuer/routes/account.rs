@@ -8,16 +8,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
 use super::authorize::SESSION_COOKIE;
-use super::issuer;
 use crate::auth::header::bearer_token;
+use crate::dev_issuer::DevIssuer;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 pub(super) async fn userinfo(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    dev: web::Data<DevIssuer>,
 ) -> Result<HttpResponse, ApiError> {
-    let issuer = issuer(&state)?;
+    let issuer = dev.get_ref();
     let unauthorized = || {
         ApiError::oauth(
             StatusCode::UNAUTHORIZED,
@@ -64,9 +63,9 @@ pub(super) async fn userinfo(
 
 pub(super) async fn logout(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    dev: web::Data<DevIssuer>,
 ) -> Result<HttpResponse, ApiError> {
-    let issuer = issuer(&state)?;
+    let issuer = dev.get_ref();
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         issuer.browsers.sign_out(cookie.value());
     }
