@@ -15,9 +15,12 @@ use serde_json::{Map, Value};
 use crate::auth::header::bearer_token;
 use crate::auth::keys::{KeySet, StaticKeyStore, VerifyingKey};
 use crate::auth::token::{TokenPolicy, TokenValidator, Unverified};
+use crate::db::models::Task;
 use crate::error::ApiError;
-use crate::resources::tasks::{Mode, task_id, validate};
+use crate::resources::tasks::task_id;
 use crate::rest::parsers::{Data, parse_form, parse_json, parse_multipart};
+use crate::rest::serializer::Mode;
+use crate::rest::viewset::Model;
 
 /// A validator as the test profile configures it, trusting one fresh key.
 fn validator() -> &'static TokenValidator {
@@ -116,7 +119,7 @@ fn token() -> impl Strategy<Value = String> {
 
 fn check_task(data: &Data) {
     for mode in [Mode::Create, Mode::Update, Mode::Partial] {
-        match validate(data, mode) {
+        match Task::serializer().validate(data, mode) {
             Ok(changes) => {
                 for text in [changes.title, changes.content].into_iter().flatten() {
                     assert!(

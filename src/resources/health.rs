@@ -5,7 +5,7 @@ use actix_web::http::Method;
 use serde_json::json;
 
 use crate::policy::PermissionClass;
-use crate::rest::router::{Route, ViewName, action};
+use crate::rest::route::{Route, ViewName, action};
 
 pub fn route() -> Route {
     Route::new(

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::auth::keys::KeyState;
 use crate::error::RETRY_AFTER_SECS;
 use crate::policy::PermissionClass;
-use crate::rest::router::{Route, ViewName, action};
+use crate::rest::route::{Route, ViewName, action};
 use crate::state::AppState;
 
 pub fn route() -> Route {

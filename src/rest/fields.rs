@@ -1,12 +1,16 @@
-//! DRF's serializer fields, as far as the task model needs them: what a
-//! `CharField` and a `DateField` accept, and their exact error messages (DRF 3.9).
+//! DRF's serializer fields: what a `CharField` and a `DateField` accept,
+//! and their exact error messages (DRF 3.9); `BooleanField` and
+//! `IntegerField` in `fields/scalar.rs`.
+
+mod scalar;
+pub use scalar::{boolean_field, integer_field};
 
 use chrono::NaiveDate;
 use serde_json::Value;
 
 use super::parsers::Data;
-use crate::rest::text::is_python_space;
 pub use crate::rest::text::python_space_class;
+use crate::rest::text::{is_python_space, number_as_python_str};
 
 pub const REQUIRED: &str = "This field is required.";
 pub const NULL: &str = "This field may not be null.";
@@ -120,30 +124,6 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         return None;
     }
     NaiveDate::from_ymd_opt(year, month.parse().ok()?, day.parse().ok()?)
-}
-
-/// Python's `str()` of a JSON number, so that `{"name": 1.5e300}` stores what DRF stores.
-fn number_as_python_str(n: &serde_json::Number) -> String {
-    if n.is_i64() || n.is_u64() {
-        return n.to_string();
-    }
-    let Some(x) = n.as_f64() else {
-        return n.to_string();
-    };
-    let scientific = format!("{x:e}");
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    if (-4..16).contains(&exponent) {
-        let fixed = format!("{x}");
-        if fixed.contains('.') {
-            fixed
-        } else {
-            format!("{fixed}.0")
-        }
-    } else {
-        let sign = if exponent < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exponent.abs())
-    }
 }
 
 #[cfg(test)]

@@ -8,10 +8,14 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
 
-use super::fields;
+mod resource;
+
+use resource::{resource_schemas, written_example};
+
 use super::parsers::PARSES;
 use super::root;
-use super::router::{ApiDocs, RENDERS, ResourceDoc, RouteDoc};
+use super::route::{ApiDocs, RENDERS, RouteDoc};
+use super::serializer::example;
 use crate::error::ApiError;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -53,7 +57,11 @@ pub fn document(docs: &[RouteDoc], settings: &Settings, issuers: &[String], serv
                 "schema": {"type": "string", "pattern": format!("^{pattern}$")},
             });
             // The example object's own id.
-            if let Some(id) = doc.resource.map(|r| (r.example)()["id"].clone()) {
+            if let Some(id) = doc
+                .resource
+                .as_ref()
+                .map(|r| example(&r.fields)["id"].clone())
+            {
                 parameter["example"] = match id {
                     Value::String(text) => json!(text),
                     other => json!(other.to_string()),
@@ -86,8 +94,8 @@ pub fn document(docs: &[RouteDoc], settings: &Settings, issuers: &[String], serv
         }),
     );
     for doc in docs {
-        if let Some(resource) = doc.resource {
-            let made = resource_schemas(&resource);
+        if let Some(resource) = &doc.resource {
+            let made = resource_schemas(&resource.fields);
             let name = resource_name(doc);
             schemas.insert(name.clone(), made.object);
             schemas.insert(format!("{name}Request"), made.json);
@@ -144,125 +152,6 @@ fn resource_name(doc: &RouteDoc) -> String {
         .unwrap_or_default()
 }
 
-/// The component schemas of one viewset, from OPTIONS' field descriptions.
-struct ResourceSchemas {
-    /// The object as returned.
-    object: Value,
-    /// The body of a create or a PUT, and of a PATCH, as JSON.
-    json: Value,
-    json_partial: Value,
-    /// The same as a form (urlencoded or multipart): every value is text.
-    form: Value,
-    form_partial: Value,
-}
-
-fn resource_schemas(resource: &ResourceDoc) -> ResourceSchemas {
-    let fields = (resource.fields)();
-    let mut returned = Map::new();
-    let mut json_fields = Map::new();
-    let mut form_fields = Map::new();
-    let mut required = Vec::new();
-    if let Some(fields) = fields.as_object() {
-        for (name, field) in fields {
-            let is_required = field["required"].as_bool().unwrap_or(false);
-            let (mut shown, mut json_input, mut form_input) = match field["type"].as_str() {
-                Some("integer") => (
-                    json!({"type": "integer"}),
-                    json!({"type": "integer"}),
-                    json!({"type": "string", "pattern": "^\\s*[+-]?\\d+\\s*$"}),
-                ),
-                // DRF's DateField: a real day, year 0001 to 9999. A form's
-                // empty value for an optional field means "not given".
-                Some("date") => {
-                    let date = json!({"type": "string", "format": "date", "pattern": "^(?!0000)"});
-                    let form = if is_required {
-                        date.clone()
-                    } else {
-                        json!({"anyOf": [date, {"const": ""}]})
-                    };
-                    (json!({"type": "string", "format": "date"}), date, form)
-                }
-                // DRF's CharField: text or a number (stored as Python's str of
-                // it); trimmed as Python strips, then not blank, at most
-                // max_length characters, no NUL. The length is the trimmed
-                // text's, so it is in the pattern, not in maxLength.
-                _ => {
-                    let max = field["max_length"].as_u64();
-                    let text = json!({
-                        "type": "string",
-                        "pattern": text_pattern(max),
-                        "description": match max {
-                            Some(max) => format!("Trimmed of whitespace, then 1 to {max} characters; no NUL."),
-                            None => "Trimmed of whitespace, then not blank; no NUL.".to_owned(),
-                        },
-                    });
-                    let mut json_text = text.clone();
-                    json_text["type"] = json!(["string", "number"]);
-                    (json!({"type": "string"}), json_text, text)
-                }
-            };
-            if let Some(max) = field["max_length"].as_u64() {
-                shown["maxLength"] = json!(max);
-            }
-            let read_only = field["read_only"].as_bool().unwrap_or(false);
-            for schema in [&mut shown, &mut json_input, &mut form_input] {
-                if let Some(label) = field["label"].as_str() {
-                    schema["title"] = json!(label);
-                }
-            }
-            if read_only {
-                shown["readOnly"] = json!(true);
-            } else {
-                json_fields.insert(name.clone(), json_input);
-                form_fields.insert(name.clone(), form_input);
-                if is_required {
-                    required.push(name.clone());
-                }
-            }
-            returned.insert(name.clone(), shown);
-        }
-    }
-    let all: Vec<&String> = returned.keys().collect();
-    ResourceSchemas {
-        object: json!({
-            "type": "object",
-            "properties": returned,
-            "required": all,
-            "examples": [(resource.example)()],
-        }),
-        json: json!({"type": "object", "properties": json_fields, "required": required}),
-        json_partial: json!({"type": "object", "properties": json_fields}),
-        form: json!({"type": "object", "properties": form_fields, "required": required}),
-        form_partial: json!({"type": "object", "properties": form_fields}),
-    }
-}
-
-/// The example object less its read-only fields: a body to send.
-fn written_example(resource: &ResourceDoc) -> Map<String, Value> {
-    let fields = (resource.fields)();
-    let mut example = match (resource.example)() {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
-    example.retain(|name, _| fields[name.as_str()]["read_only"] != json!(true));
-    example
-}
-
-/// A CharField's text: optional whitespace, then 1 to `max` characters that
-/// start and end with no whitespace, then optional whitespace; no NUL.
-fn text_pattern(max: Option<u64>) -> String {
-    let space = fields::python_space_class();
-    let inner = match max {
-        Some(max) => format!("{{0,{}}}", max.saturating_sub(2)),
-        None => "*".to_owned(),
-    };
-    let edge = format!("[^{space}\\u0000]");
-    match max {
-        Some(1) => format!("^[{space}]*{edge}[{space}]*$"),
-        _ => format!("^[{space}]*{edge}(?:[^\\u0000]{inner}{edge})?[{space}]*$"),
-    }
-}
-
 fn retry_after() -> Value {
     json!({"Retry-After": {"description": "seconds to wait", "schema": {"type": "string", "pattern": "^[0-9]+$"}}})
 }
@@ -280,11 +169,12 @@ fn error(description: &str) -> Value {
 }
 
 fn operation(doc: &RouteDoc, method: &Method) -> Value {
-    let resource = doc.resource.map(|_| resource_name(doc));
-    let example = doc.resource.map(|r| (r.example)());
+    let resource = doc.resource.as_ref().map(|_| resource_name(doc));
+    let example = doc.resource.as_ref().map(|r| example(&r.fields));
     let written = doc
         .resource
-        .map(|r| written_example(&r))
+        .as_ref()
+        .map(|r| written_example(&r.fields))
         .unwrap_or_default();
     let detail = doc.parameter.is_some();
     let mut responses = Map::new();
@@ -480,53 +370,4 @@ fn operation(doc: &RouteDoc, method: &Method) -> Value {
         op["parameters"] = Value::Array(parameters);
     }
     op
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::*;
-    use crate::rest::fields::{Input, char_field};
-
-    /// The schema's pattern accepts a text exactly when the field does.
-    fn agrees(text: &str) {
-        let pattern = regex::Regex::new(&text_pattern(Some(50))).expect("the pattern compiles");
-        assert_eq!(
-            pattern.is_match(text),
-            char_field(Input::Text(text), 50).is_ok(),
-            "{text:?}"
-        );
-    }
-
-    #[test]
-    fn the_text_pattern_is_the_char_field_at_its_edges() {
-        let fifty = "a".repeat(50);
-        for text in [
-            "",
-            " ",
-            "a",
-            " a ",
-            "a\0b",
-            "\u{1c}",
-            "\u{1c}a\u{1f}",
-            "\u{feff}",
-            &fifty,
-            &format!("{fifty}a"),
-            &format!("\t{fifty}\u{3000}"),
-            &format!("a{}a", " ".repeat(48)),
-            &format!("a{}a", " ".repeat(49)),
-        ] {
-            agrees(text);
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn the_text_pattern_is_the_char_field(
-            text in "[ \t\n\u{b}\u{1c}-\u{1f}\u{85}\u{a0}\u{2000}\u{3000}\u{feff}\u{0}ab\u{e9}]{0,56}"
-        ) {
-            agrees(&text);
-        }
-    }
 }

@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value};
 
-use super::router::API_PREFIX;
+use super::route::API_PREFIX;
 use crate::http::proxy::Origin;
 use crate::state::AppState;
 

@@ -12,257 +12,16 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::HeaderValue;
 use actix_web::middleware::from_fn;
-use actix_web::{FromRequest, Handler, HttpRequest, HttpResponse, Resource, Responder, web};
-use futures_util::future::LocalBoxFuture;
+use actix_web::{HttpRequest, Resource, web};
 use serde_json::{Value, json};
 
-use super::view::{self, RequestContext};
-use super::{parsers, root};
-use crate::error::ApiError;
+use super::route::*;
+use super::{metadata, openapi, root, view};
 use crate::policy::PermissionClass;
-use crate::rest::listing::{ListDecl, ListPolicy};
-use crate::rest::permissions::{ObjectView, Permissions};
+use crate::rest::listing::ListPolicy;
+use crate::rest::permissions::Permissions;
 use crate::settings::RestFrameworkSettings;
 use crate::state::AppState;
-
-/// All routes live below this prefix.
-pub const API_PREFIX: &str = "/api/";
-/// The API root's route name, as DRF's `DefaultRouter` names it.
-pub const API_ROOT: &str = "api-root";
-/// The schema's route name (`GET /api/schema/`).
-pub const API_SCHEMA: &str = "api-schema";
-/// The one media type this API renders.
-pub const RENDERS: &[&str] = &["application/json"];
-
-/// DRF's method order for `Allow` (its `http_method_names`).
-const METHOD_ORDER: [Method; 7] = [
-    Method::GET,
-    Method::POST,
-    Method::PUT,
-    Method::PATCH,
-    Method::DELETE,
-    Method::HEAD,
-    Method::OPTIONS,
-];
-
-type RouteFn = Arc<dyn Fn(Method) -> actix_web::Route + Send + Sync>;
-
-/// One method of a route and its handler.
-#[derive(Clone)]
-pub struct Action {
-    method: Method,
-    build: RouteFn,
-}
-
-/// `method` is answered by `handler` (any actix-web handler).
-pub fn action<F, Args>(method: Method, handler: F) -> Action
-where
-    F: Handler<Args> + Send + Sync,
-    Args: FromRequest + 'static,
-    F::Output: Responder + 'static,
-{
-    Action {
-        method,
-        build: Arc::new(move |method| web::method(method).to(handler.clone())),
-    }
-}
-
-/// What object-level permission classes see of a detail route's object.
-#[derive(Debug, Clone, Default)]
-pub struct Object {
-    pub created_by: Option<String>,
-}
-
-impl Object {
-    pub fn view(&self) -> ObjectView<'_> {
-        ObjectView {
-            created_by: self.created_by.as_deref(),
-        }
-    }
-}
-
-/// The object a detail route's id names, `None` when there is none (DRF's
-/// `get_object`; OPTIONS describes PUT only for an object one may PUT).
-pub type FetchObject = Arc<
-    dyn Fn(web::Data<AppState>, String) -> LocalBoxFuture<'static, Result<Option<Object>, ApiError>>
-        + Send
-        + Sync,
->;
-
-/// What OPTIONS lists under `actions`: the fields of one write method.
-#[derive(Clone)]
-pub struct Metadata {
-    method: Method,
-    fields: fn() -> Value,
-    object: Option<FetchObject>,
-}
-
-/// A view's name and description, as DRF's OPTIONS shows them.
-#[derive(Debug, Clone, Copy)]
-pub struct ViewName {
-    pub label: &'static str,
-    pub description: &'static str,
-}
-
-/// One named route: DRF's URL pattern with its view.
-#[derive(Clone)]
-pub struct Route {
-    pub name: String,
-    /// Below `/api/`, with its trailing slash (`""` is the root).
-    pub pattern: String,
-    pub view: ViewName,
-    pub actions: Vec<Action>,
-    /// Declared in code (a view's `permission_classes`); `None` takes the default.
-    pub permission_classes: Option<Vec<PermissionClass>>,
-    /// Added to whatever settings, code or the default give (a viewset's
-    /// own rule, such as ownership's `IsCreator`).
-    pub always: Vec<PermissionClass>,
-    metadata: Option<Metadata>,
-    /// A plain view's answer, as a JSON Schema (the OpenAPI document's).
-    returns: Option<Value>,
-    /// A viewset route's object (the OpenAPI document's).
-    resource: Option<ResourceDoc>,
-    /// A list route's search, ordering and pagination declaration.
-    list: Option<ListDecl>,
-}
-
-/// What the OpenAPI document says of a viewset's object.
-#[derive(Clone, Copy)]
-pub struct ResourceDoc {
-    /// The serializer's fields as OPTIONS describes them.
-    pub fields: fn() -> Value,
-    pub example: fn() -> Value,
-}
-
-impl Route {
-    /// A plain view (not a viewset), such as `health`.
-    pub fn new(name: &str, pattern: &str, view: ViewName, actions: Vec<Action>) -> Route {
-        Route {
-            name: name.to_owned(),
-            pattern: pattern.to_owned(),
-            view,
-            actions,
-            permission_classes: None,
-            always: Vec::new(),
-            metadata: None,
-            returns: None,
-            resource: None,
-            list: None,
-        }
-    }
-
-    /// Declares the JSON Schema of what the view answers (for the schema).
-    pub fn returns(mut self, schema: Value) -> Route {
-        self.returns = Some(schema);
-        self
-    }
-
-    pub fn permission_classes(mut self, classes: &[PermissionClass]) -> Route {
-        self.permission_classes = Some(classes.to_vec());
-        self
-    }
-
-    /// The methods it answers, in DRF's order, HEAD with GET and always OPTIONS.
-    fn methods(&self) -> Vec<Method> {
-        let has = |m: &Method| self.actions.iter().any(|a| a.method == *m);
-        METHOD_ORDER
-            .iter()
-            .filter(|m| match **m {
-                Method::HEAD => has(&Method::GET),
-                Method::OPTIONS => true,
-                _ => has(m),
-            })
-            .cloned()
-            .collect()
-    }
-}
-
-/// DRF's `ModelViewSet` as a router registers it: a list route
-/// (`<prefix>/`: list, create) and a detail route (`<prefix>/<id>/`:
-/// retrieve, update, partial update, destroy), sharing a serializer's fields.
-pub struct ViewSet {
-    pub basename: &'static str,
-    pub prefix: &'static str,
-    /// The regular expression a detail id matches (`[0-9]+`: Django's `<int:…>`).
-    pub lookup: &'static str,
-    pub list: ViewName,
-    pub detail: ViewName,
-    pub list_actions: Vec<Action>,
-    pub detail_actions: Vec<Action>,
-    pub permission_classes: Option<Vec<PermissionClass>>,
-    /// Classes the detail route has in addition, whatever settings say.
-    pub detail_always: Vec<PermissionClass>,
-    /// The serializer's fields as `SimpleMetadata` describes them.
-    pub fields: fn() -> Value,
-    /// One object as the API shows it: the OpenAPI document's example.
-    pub example: fn() -> Value,
-    pub object: FetchObject,
-    /// What its list may be searched and ordered by.
-    pub listing: ListDecl,
-}
-
-/// What the view middleware and the handlers know of their route.
-pub struct RouteInfo {
-    pub name: String,
-    pub view: ViewName,
-    pub allow: HeaderValue,
-    pub permissions: Permissions,
-    /// A list route's filters and paginator in force.
-    pub listing: Option<ListPolicy>,
-    metadata: Option<Metadata>,
-}
-
-/// What the OpenAPI document says of a route (openapi.rs renders it).
-#[derive(Clone)]
-pub struct RouteDoc {
-    pub name: String,
-    /// OpenAPI's form: `/api/task/{id}/`.
-    pub path: String,
-    /// The path parameter and its pattern, on a detail route.
-    pub parameter: Option<(String, String)>,
-    pub view: ViewName,
-    pub methods: Vec<Method>,
-    pub permissions: Permissions,
-    /// A viewset's fields and example object.
-    pub resource: Option<ResourceDoc>,
-    /// A plain view's answer (JSON Schema).
-    pub returns: Option<Value>,
-    /// A list route's filters and paginator in force.
-    pub listing: Option<ListPolicy>,
-}
-
-/// Every route's [`RouteDoc`], for the schema view.
-pub struct ApiDocs(pub Vec<RouteDoc>);
-
-/// `task/{id:[0-9]+}/` as OpenAPI writes it, and its parameter.
-fn openapi_path(pattern: &str) -> (String, Option<(String, String)>) {
-    let Some(open) = pattern.find('{') else {
-        return (format!("{API_PREFIX}{pattern}"), None);
-    };
-    let mut depth = 0;
-    let mut close = pattern.len();
-    for (i, c) in pattern[open..].char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    close = open + i;
-                    break;
-                }
-            }
-            _ => {}
-        }
-    }
-    let inner = &pattern[open + 1..close];
-    let (name, regex) = inner.split_once(':').unwrap_or((inner, "[^/]+"));
-    let path = format!(
-        "{API_PREFIX}{}{{{name}}}{}",
-        &pattern[..open],
-        pattern.get(close + 1..).unwrap_or("")
-    );
-    (path, Some((name.to_owned(), regex.to_owned())))
-}
 
 /// The root's answer: each viewset's list URL under its basename.
 fn root_schema(links: &[(&'static str, String)]) -> Value {
@@ -300,17 +59,16 @@ impl Router {
         };
         let list_metadata = writes(&viewset.list_actions, Method::POST).map(|method| Metadata {
             method,
-            fields: viewset.fields,
+            fields: viewset.fields.clone(),
             object: None,
         });
         let detail_metadata = writes(&viewset.detail_actions, Method::PUT).map(|method| Metadata {
             method,
-            fields: viewset.fields,
+            fields: viewset.fields.clone(),
             object: Some(viewset.object.clone()),
         });
         let resource = ResourceDoc {
             fields: viewset.fields,
-            example: viewset.example,
         };
         self.links.push((viewset.basename, list_pattern.clone()));
         self.routes.push(Route {
@@ -322,7 +80,7 @@ impl Router {
             always: Vec::new(),
             metadata: list_metadata,
             returns: None,
-            resource: Some(resource),
+            resource: Some(resource.clone()),
             list: Some(viewset.listing),
         });
         self.routes.push(Route {
@@ -375,7 +133,7 @@ impl Router {
                 label: "Schema",
                 description: "The OpenAPI 3.1 description of this API.",
             },
-            vec![action(Method::GET, super::openapi::view)],
+            vec![action(Method::GET, openapi::view)],
         )
         .permission_classes(&[PermissionClass::AllowAny])
         .returns(json!({
@@ -524,53 +282,9 @@ fn resource(
         }
     }
     resource
-        .route(web::method(Method::OPTIONS).to(options))
-        .default_service(web::to(method_not_allowed))
+        .route(web::method(Method::OPTIONS).to(metadata::options))
+        .default_service(web::to(metadata::method_not_allowed))
         .wrap(from_fn(move |req, next| {
             view::view(info.clone(), req, next)
         }))
-}
-
-pub(crate) async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed(req.method().clone()))
-}
-
-/// OPTIONS on any route: DRF's `SimpleMetadata`. A write method's fields are
-/// described only to whom may use it, and on a detail route only for an
-/// object that exists and that they may use it on.
-async fn options(
-    ctx: RequestContext,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let route = &ctx.route;
-    let mut body = json!({
-        "name": route.view.label,
-        "description": route.view.description,
-        "renders": RENDERS,
-        "parses": parsers::PARSES,
-    });
-    if let Some(metadata) = &route.metadata
-        && route.permissions.allows(&metadata.method, &ctx.principal)
-    {
-        let described = match &metadata.object {
-            None => true,
-            Some(fetch) => {
-                let id = req.match_info().get("id").unwrap_or_default().to_owned();
-                fetch(state, id).await?.is_some_and(|object| {
-                    route
-                        .permissions
-                        .check_object(&metadata.method, &ctx.principal, &object.view())
-                        .is_ok()
-                })
-            }
-        };
-        if described && let Some(map) = body.as_object_mut() {
-            map.insert(
-                "actions".into(),
-                json!({ metadata.method.as_str(): (metadata.fields)() }),
-            );
-        }
-    }
-    Ok(HttpResponse::Ok().json(body))
 }

@@ -12,7 +12,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
 use super::negotiation;
-use super::router::RouteInfo;
+use super::route::RouteInfo;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::state::AppState;

@@ -11,7 +11,8 @@ use futures_util::FutureExt;
 use reqwest::Method;
 use serde_json::json;
 use todoapi::policy::Ownership;
-use todoapi::rest::router::{Object, ViewName, ViewSet, action};
+use todoapi::rest::route::{Object, ViewName, ViewSet, action};
+use todoapi::rest::serializer::{FieldSpec, Kind, Sample};
 use todoapi::settings::TasksSettings;
 
 use crate::helpers::*;
@@ -48,8 +49,14 @@ fn notes() -> ViewSet {
         ],
         permission_classes: None,
         detail_always: Vec::new(),
-        fields: || json!({"text": {"type": "string", "required": true}}),
-        example: || json!({"id": "first", "text": "Hello"}),
+        fields: Arc::from(vec![FieldSpec {
+            name: "text",
+            label: "Text",
+            kind: Kind::Char { max_length: 20 },
+            read_only: false,
+            required: true,
+            sample: Sample::Text("Hello"),
+        }]),
         object: Arc::new(|_, id| {
             async move { Ok((id == "first").then(Object::default)) }.boxed_local()
         }),
@@ -109,7 +116,7 @@ async fn one_registration_line_gives_a_resource_everything() {
         (
             200,
             json!("Note Detail"),
-            json!({"PUT": {"text": {"type": "string", "required": true}}})
+            json!({"PUT": {"text": {"type": "string", "required": true, "read_only": false, "label": "Text", "max_length": 20}}})
         )
     );
     let (_, _, body) = send(app.authed(Method::OPTIONS, "/api/note/other/")).await;
@@ -167,7 +174,7 @@ fn route_names_come_from_registrations() {
 #[tokio::test]
 async fn classes_declared_in_code_are_a_list_settings_replace() {
     use todoapi::policy::PermissionClass;
-    use todoapi::rest::router::Route;
+    use todoapi::rest::route::Route;
     let route = || {
         Route::new(
             "note-admin",

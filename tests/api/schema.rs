@@ -161,12 +161,12 @@ async fn bodies_statuses_and_security_follow_the_views() {
     let schemas = &doc["components"]["schemas"];
     assert_eq!(
         schemas["Task"]["required"],
-        json!(["content", "created_on", "due_date", "id", "title"])
+        json!(["id", "title", "content", "created_on", "due_date"])
     );
     assert_eq!(schemas["Task"]["properties"]["id"]["readOnly"], true);
     assert_eq!(
         schemas["TaskRequest"]["required"],
-        json!(["content", "title"])
+        json!(["title", "content"])
     );
     assert!(schemas["TaskRequest"]["properties"]["id"].is_null());
     assert!(schemas["PatchedTaskRequest"]["required"].is_null());

@@ -75,7 +75,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 resource = resource.route(route().method(Method::HEAD));
             }
         }
-        cfg.service(resource.default_service(web::to(crate::rest::router::method_not_allowed)));
+        cfg.service(resource.default_service(web::to(crate::rest::metadata::method_not_allowed)));
     }
 }
 
