@@ -58,7 +58,7 @@ spa-vendor: ## copy auth0-spa-js from the npm registry (docker/spa-vendor/packag
 	cp $(SPA_SDK) docker/spa/vendor/
 
 fuzz: ## the property tests over hostile input, long (make test runs them briefly)
-	PROPTEST_CASES=$${PROPTEST_CASES:-100000} $(CARGO) test --lib fuzz
+	PROPTEST_CASES=$${PROPTEST_CASES:-100000} $(CARGO) test --test api fuzz::
 
 # Mutation testing of the rules a user would feel (authentication, permission
 # classes, field validation, database-error classification). Not part of

@@ -19,6 +19,3 @@ pub mod rest;
 pub mod settings;
 pub mod startup;
 pub mod state;
-
-#[cfg(test)]
-mod fuzz;

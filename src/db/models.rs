@@ -266,10 +266,6 @@ impl Task {
             .map(|found| found.map(|(t, by)| (t, Some(by))))
     }
 
-    pub fn exists(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
-        diesel::select(diesel::dsl::exists(task::table.find(id))).get_result(conn)
-    }
-
     /// Inserts the task; `created_by` (the token's `sub`) is stored where
     /// the table has the column.
     pub fn create(

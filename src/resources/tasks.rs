@@ -185,7 +185,7 @@ impl Model for Task {
 
 /// The detail route's `<int:task_id>` (the route admits digits only); an id
 /// beyond the column's range names no task.
-pub(crate) fn task_id(raw: &str) -> Result<i32, ApiError> {
+pub fn task_id(raw: &str) -> Result<i32, ApiError> {
     raw.parse::<i32>().map_err(|_| ApiError::NotFound)
 }
 

@@ -75,10 +75,7 @@ fn multipart_error(detail: impl std::fmt::Display) -> ApiError {
 
 /// `multipart/form-data`, strictly: a malformed body or a text part that is
 /// not UTF-8 is an error (the original read both as best it could).
-pub(crate) async fn parse_multipart(
-    content_type: Option<&str>,
-    body: Vec<u8>,
-) -> Result<Data, ApiError> {
+pub async fn parse_multipart(content_type: Option<&str>, body: Vec<u8>) -> Result<Data, ApiError> {
     let boundary = multer::parse_boundary(content_type.unwrap_or_default())
         .map_err(|_| multipart_error("Invalid boundary in multipart: None"))?;
     let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
@@ -125,7 +122,7 @@ async fn read(
     Ok(body)
 }
 
-pub(crate) fn parse_json(bytes: &[u8]) -> Result<Data, ApiError> {
+pub fn parse_json(bytes: &[u8]) -> Result<Data, ApiError> {
     // serde_json refuses nesting deeper than 128 levels, so depth cannot exhaust the stack.
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::ParseError(format!("JSON parse error - {e}")))?;
@@ -157,7 +154,7 @@ fn python_type_name(value: &Value) -> &'static str {
 }
 
 /// `application/x-www-form-urlencoded`, strictly: invalid UTF-8 is an error, not U+FFFD.
-pub(crate) fn parse_form(bytes: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
+pub fn parse_form(bytes: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
     let decode = |part: &[u8]| -> Result<String, ApiError> {
         let plus_as_space: Vec<u8> = part
             .iter()

@@ -12,15 +12,15 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::auth::header::bearer_token;
-use crate::auth::keys::{KeySet, StaticKeyStore, VerifyingKey};
-use crate::auth::token::{TokenPolicy, TokenValidator, Unverified};
-use crate::db::models::Task;
-use crate::error::ApiError;
-use crate::resources::tasks::task_id;
-use crate::rest::parsers::{Data, parse_form, parse_json, parse_multipart};
-use crate::rest::serializer::Mode;
-use crate::rest::viewset::Model;
+use todoapi::auth::header::bearer_token;
+use todoapi::auth::keys::{KeySet, StaticKeyStore, VerifyingKey};
+use todoapi::auth::token::{TokenPolicy, TokenValidator, Unverified};
+use todoapi::db::models::Task;
+use todoapi::error::ApiError;
+use todoapi::resources::tasks::task_id;
+use todoapi::rest::parsers::{Data, parse_form, parse_json, parse_multipart};
+use todoapi::rest::serializer::Mode;
+use todoapi::rest::viewset::Model;
 
 /// A validator as the test profile configures it, trusting one fresh key.
 fn validator() -> &'static TokenValidator {
@@ -30,7 +30,7 @@ fn validator() -> &'static TokenValidator {
             .into_iter()
             .collect();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        let settings = crate::settings::load(&dir, &env).expect("test settings");
+        let settings = todoapi::settings::load(&dir, &env).expect("test settings");
         let pair = KeyPair::generate(KeySize::Rsa2048).expect("key");
         let public = pair.public_key();
         let key = DecodingKey::from_rsa_raw_components(
