@@ -9,8 +9,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::NaiveDate;
-use serde_json::{Value, json};
+use std::io::Write;
+
+use chrono::{Datelike, NaiveDate};
+use serde_json::Value;
 
 use crate::db::listing::{Keyset, Kind, Position};
 
@@ -35,15 +37,31 @@ pub struct Invalid;
 impl Cursor {
     /// `ordering`: the ordering's canonical text (`title,-due_date,id`).
     pub fn encode(&self, ordering: &str) -> String {
-        let values: Vec<Value> = self.from.values.iter().map(to_json).collect();
-        let mut body = json!({"o": ordering, "p": values});
+        // Written straight to JSON text (no `Value` tree): every page with
+        // a next and a previous link writes two.
+        let mut body = Vec::with_capacity(32 + ordering.len());
+        body.extend_from_slice(b"{\"o\":");
+        let _ = serde_json::to_writer(&mut body, ordering);
+        body.extend_from_slice(b",\"p\":[");
+        for (i, position) in self.from.values.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            let _ = match position {
+                Position::Integer(n) => write!(body, "{n}"),
+                Position::Text(t) => serde_json::to_writer(&mut body, t).map_err(|_| std::io::ErrorKind::Other.into()),
+                Position::Date(d) => write!(body, "\"{:04}-{:02}-{:02}\"", d.year(), d.month(), d.day()),
+            };
+        }
+        body.push(b']');
         if self.backwards {
-            body["r"] = json!(1);
+            body.extend_from_slice(b",\"r\":1");
         }
         if self.from.inclusive {
-            body["i"] = json!(1);
+            body.extend_from_slice(b",\"i\":1");
         }
-        URL_SAFE_NO_PAD.encode(body.to_string())
+        body.push(b'}');
+        URL_SAFE_NO_PAD.encode(body)
     }
 
     /// A cursor of `ordering`, whose columns are of `kinds`.
@@ -84,14 +102,6 @@ impl Cursor {
     }
 }
 
-fn to_json(position: &Position) -> Value {
-    match position {
-        Position::Integer(n) => json!(n),
-        Position::Text(t) => json!(t),
-        Position::Date(d) => json!(d.format("%Y-%m-%d").to_string()),
-    }
-}
-
 fn from_json(value: &Value, kind: Kind) -> Result<Position, Invalid> {
     match (kind, value) {
         (Kind::Integer, Value::Number(n)) => n
@@ -113,6 +123,7 @@ fn from_json(value: &Value, kind: Kind) -> Result<Position, Invalid> {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
+    use serde_json::json;
 
     use super::*;
 
