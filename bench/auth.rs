@@ -11,10 +11,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use todoapi::auth::dev_issuer::{DevIssuer, TokenOptions};
 use todoapi::auth::token::{TokenPolicy, TokenValidator, Unverified};
 use todoapi::auth::{Authenticator, CachePolicy};
 use todoapi::db::Db;
+use todoapi::dev_issuer::{DevIssuer, TokenOptions};
 use todoapi::policy::UsernameHandler;
 
 const ISSUER: &str = "http://127.0.0.1:8000/";

@@ -49,8 +49,11 @@ impl Cursor {
             }
             let _ = match position {
                 Position::Integer(n) => write!(body, "{n}"),
-                Position::Text(t) => serde_json::to_writer(&mut body, t).map_err(|_| std::io::ErrorKind::Other.into()),
-                Position::Date(d) => write!(body, "\"{:04}-{:02}-{:02}\"", d.year(), d.month(), d.day()),
+                Position::Text(t) => serde_json::to_writer(&mut body, t)
+                    .map_err(|_| std::io::ErrorKind::Other.into()),
+                Position::Date(d) => {
+                    write!(body, "\"{:04}-{:02}-{:02}\"", d.year(), d.month(), d.day())
+                }
             };
         }
         body.push(b']');
