@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use todoapi::auth::token::{TokenPolicy, TokenValidator, Unverified};
-use todoapi::auth::{Authenticator, CachePolicy};
+use todoapi::auth::{Authenticator, CachePolicy, Issuer};
 use todoapi::db::Db;
 use todoapi::dev_issuer::{DevIssuer, TokenOptions};
 use todoapi::policy::UsernameHandler;
@@ -73,15 +73,18 @@ fn fixture() -> Fixture {
     db.migrate().expect("migrations");
     let authenticator = Authenticator::new(
         "Bearer",
-        UsernameHandler::Auth0User,
-        None,
-        vec![validator(&dev, &audience)],
+        vec![Issuer {
+            validator: validator(&dev, &audience),
+            username_handler: UsernameHandler::Auth0User,
+            remote: false,
+        }],
         db,
         CachePolicy {
             tokens: 10_000,
             user_max_age: Duration::from_secs(3600),
         },
-    );
+    )
+    .expect("one issuer");
     Fixture {
         token,
         validator: validator(&dev, &audience),

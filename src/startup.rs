@@ -12,16 +12,16 @@ use actix_web::http::{ConnectionType, header};
 use actix_web::middleware::{DefaultHeaders, Logger, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 
-use crate::auth::keys::{JwksKeyStore, JwksPolicy, KeyStore};
+use crate::auth::providers::Providers;
 use crate::auth::token::{TokenPolicy, TokenValidator};
-use crate::auth::{Authenticator, CachePolicy};
+use crate::auth::{Authenticator, CachePolicy, Issuer};
 use crate::db::{Db, indexes};
 use crate::dev_issuer::DevIssuer;
 use crate::http::cors::CorsPolicy;
 use crate::http::proxy::Origin;
 use crate::policy::Ownership;
 use crate::rest::router::Router;
-use crate::settings::{Settings, Tenant};
+use crate::settings::Settings;
 use crate::state::AppState;
 use crate::{dev_issuer, http, resources};
 
@@ -173,59 +173,48 @@ impl Application {
             })?
             .port();
 
-        let mut background = Vec::new();
-        let mut tenant = None;
-        if let Some(Tenant { issuer, jwks_uri }) = &settings.auth.tenant {
-            let store = Arc::new(JwksKeyStore::new(
-                jwks_uri.clone(),
-                settings.auth.algorithms.clone(),
-                JwksPolicy::from_settings(&settings.auth.jwks),
-            )?);
-            if settings.auth.audience.is_empty() {
-                log::warn!(
-                    "auth.audience is empty: tokens of {issuer} are accepted whatever their aud"
-                );
-            }
-            // Start-up does not wait for the identity provider.
-            background.push(tokio::spawn(store.clone().keep_fresh()));
-            let keys: Arc<dyn KeyStore> = store;
-            tenant = Some(TokenValidator::new(
-                issuer.clone(),
-                &settings.auth.audience,
-                TokenPolicy::tenant(&settings.auth),
-                keys,
-            ));
-        }
-        let mut others = Vec::new();
+        let providers = Providers::from_settings(&settings.auth)?;
+        // Start-up does not wait for the identity providers.
+        let background: Vec<_> = providers
+            .stores
+            .iter()
+            .map(|store| tokio::spawn(store.clone().keep_fresh()))
+            .collect();
+        let mut issuers = providers.issuers;
         let dev_issuer = if settings.auth.dev_issuer.enabled {
             let dev = DevIssuer::load_or_create(
                 &settings.auth.dev_issuer,
                 dev_issuer::issuer_url(&settings, port),
             )?;
-            others.push(TokenValidator::new(
-                dev.issuer().to_owned(),
-                &[dev.audience().to_owned()],
-                TokenPolicy::rs256(settings.auth.leeway_secs),
-                dev.key_store(),
-            ));
+            issuers.push(Issuer {
+                validator: TokenValidator::new(
+                    dev.issuer().to_owned(),
+                    &[dev.audience().to_owned()],
+                    TokenPolicy::rs256(settings.auth.leeway_secs),
+                    dev.key_store(),
+                ),
+                username_handler: settings.auth.username_handler.clone(),
+                remote: false,
+            });
             Some(Arc::new(dev))
         } else {
             None
         };
-        if tenant.is_none() && others.is_empty() {
-            log::warn!("no Auth0 tenant configured (auth.domain): every token will be refused");
+        if issuers.is_empty() {
+            log::warn!(
+                "no identity provider configured (auth.domain): every token will be refused"
+            );
         }
         let authenticator = Authenticator::new(
             &settings.auth.header_prefix,
-            settings.auth.username_handler.clone(),
-            tenant,
-            others,
+            issuers,
             db.clone(),
             CachePolicy {
                 tokens: settings.auth.token_cache_size,
                 user_max_age: Duration::from_secs(settings.auth.user_cache_secs),
             },
-        );
+        )
+        .map_err(|e| StartError::Settings(vec![e]))?;
 
         let workers = settings.server.workers;
         let blocking_threads = db.pool_size() as usize + BLOCKING_SPARE;

@@ -33,8 +33,9 @@ pub fn hash(token: &str) -> TokenHash {
 
 /// A verified token: what verified it and what it maps to.
 pub struct Entry {
-    /// Which validator (trusted issuer) verified it.
-    pub validator: usize,
+    /// The `iss` of the provider that verified it: a hit is rechecked
+    /// against that provider's keys only.
+    pub issuer: Arc<str>,
     /// The key that verified the signature; `None` for the HS* secret.
     pub key: Option<Arc<VerifyingKey>>,
     pub kid: Option<String>,
@@ -46,7 +47,7 @@ pub struct Entry {
 
 impl Entry {
     pub fn new(
-        validator: usize,
+        issuer: Arc<str>,
         key: Option<Arc<VerifyingKey>>,
         kid: Option<String>,
         claims: Arc<Claims>,
@@ -57,7 +58,7 @@ impl Entry {
             .and_then(serde_json::Value::as_f64)
             .unwrap_or_default();
         Entry {
-            validator,
+            issuer,
             key,
             kid,
             claims,
@@ -149,7 +150,13 @@ mod tests {
             is_active: true,
             is_staff: false,
         };
-        Entry::new(0, None, None, Arc::new(claims), Arc::new(user))
+        Entry::new(
+            Arc::from("https://issuer.example/"),
+            None,
+            None,
+            Arc::new(claims),
+            Arc::new(user),
+        )
     }
 
     #[test]

@@ -6,9 +6,11 @@
 pub mod cache;
 pub mod header;
 pub mod keys;
+pub mod providers;
 pub mod token;
 pub mod users;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +19,7 @@ use crate::db::models::User;
 use crate::error::{ApiError, AuthFailure};
 use crate::policy::UsernameHandler;
 use cache::{Entry, TokenCache};
-use keys::KeyStoreStatus;
+use keys::{KeyState, KeyStoreStatus};
 use token::{Claims, Recheck, TokenValidator, Unverified};
 
 /// Who is making the request.
@@ -73,18 +75,30 @@ impl Principal {
 
 /// What `/api/ready/` reports of the keys.
 pub struct KeyStatus {
-    pub tenant: Option<KeyStoreStatus>,
+    /// The key sets fetched from providers (JWKS), worst first: `None`
+    /// when no provider's keys are fetched (only the development issuer).
+    pub remote: Option<KeyStoreStatus>,
     pub total: usize,
+}
+
+/// A trusted identity provider: what verifies its tokens and how they map
+/// to a user.
+pub struct Issuer {
+    pub validator: TokenValidator,
+    pub username_handler: UsernameHandler,
+    /// Its keys are fetched (a tenant's JWKS), not held (the development issuer).
+    pub remote: bool,
 }
 
 pub struct Authenticator {
     header_prefix: String,
-    /// One per trusted issuer: the Auth0 tenant's first (when configured),
-    /// then the development issuer's. Empty: every token is refused.
-    validators: Vec<TokenValidator>,
-    /// Whether `validators[0]` is the tenant's.
-    has_tenant: bool,
-    username_handler: UsernameHandler,
+    /// Every trusted issuer by its exact `iss`: a token's unverified `iss`
+    /// picks the one whose keys may verify it, and an `iss` not here is
+    /// refused before any key is fetched or signature computed. Empty:
+    /// every token is refused.
+    issuers: HashMap<Arc<str>, Issuer>,
+    /// Their `iss`, in settings' order (the tenant first).
+    order: Vec<Arc<str>>,
     db: Db,
     cache: TokenCache,
     /// How long a cached user row is believed.
@@ -99,26 +113,31 @@ pub struct CachePolicy {
 }
 
 impl Authenticator {
-    /// `header_prefix`: `auth.header_prefix`; `tenant`: the Auth0 tenant's
-    /// validator; `others`: further issuers'.
+    /// `header_prefix`: `auth.header_prefix`; `issuers`: every trusted
+    /// provider, the tenant first. Two with one `iss` are an error.
     pub fn new(
         header_prefix: &str,
-        username_handler: UsernameHandler,
-        tenant: Option<TokenValidator>,
-        others: Vec<TokenValidator>,
+        issuers: Vec<Issuer>,
         db: Db,
         cache: CachePolicy,
-    ) -> Self {
-        let has_tenant = tenant.is_some();
-        Authenticator {
+    ) -> Result<Self, String> {
+        let mut by_iss = HashMap::new();
+        let mut order = Vec::new();
+        for issuer in issuers {
+            let iss: Arc<str> = Arc::from(issuer.validator.issuer());
+            if by_iss.insert(iss.clone(), issuer).is_some() {
+                return Err(format!("two identity providers claim the iss {iss:?}"));
+            }
+            order.push(iss);
+        }
+        Ok(Authenticator {
             header_prefix: header_prefix.to_owned(),
-            validators: tenant.into_iter().chain(others).collect(),
-            has_tenant,
-            username_handler,
+            issuers: by_iss,
+            order,
             db,
             cache: TokenCache::new(cache.tokens),
             user_max_age: cache.user_max_age,
-        }
+        })
     }
 
     /// DRF's `perform_authentication`, given the raw `Authorization` header.
@@ -139,17 +158,20 @@ impl Authenticator {
             return Ok(Principal::Anonymous);
         };
         let hash = cache::hash(token);
-        if let Some((entry, validator)) = self
+        if let Some((entry, issuer)) = self
             .cache
             .get(&hash)
-            .and_then(|e| Some((e.clone(), self.validators.get(e.validator)?)))
+            .and_then(|e| Some((e.clone(), self.issuers.get(&e.issuer)?)))
         {
-            match validator.recheck(entry.key.as_ref(), entry.kid.as_deref(), &entry.claims) {
+            match issuer
+                .validator
+                .recheck(entry.key.as_ref(), entry.kid.as_deref(), &entry.claims)
+            {
                 Recheck::Valid => {
                     let user = match entry.fresh_user(self.user_max_age) {
                         Some(user) => user,
                         None => {
-                            let user = self.load_user(&entry.claims).await?;
+                            let user = self.load_user(issuer, &entry.claims).await?;
                             entry.set_user(user.clone());
                             user
                         }
@@ -164,13 +186,14 @@ impl Authenticator {
             }
         }
         let unverified = Unverified::parse(token)?;
-        let index = self
-            .validator_index(unverified.issuer())
-            .ok_or(AuthFailure::Decode)?;
-        let validator = self.validators.get(index).ok_or(AuthFailure::Decode)?;
-        let verified = validator.verify_keyed(unverified).await?;
+        // An iss nobody trusts goes no further: no key fetched, no signature checked.
+        let (iss, issuer) = unverified
+            .issuer()
+            .and_then(|iss| self.issuers.get_key_value(iss))
+            .ok_or(AuthFailure::Invalid)?;
+        let verified = issuer.validator.verify_keyed(unverified).await?;
         let claims = Arc::new(verified.claims);
-        let user = self.load_user(&claims).await?;
+        let user = self.load_user(issuer, &claims).await?;
         let exp_known = claims.get("exp").is_some_and(serde_json::Value::is_number);
         if exp_known {
             let now = std::time::SystemTime::now()
@@ -178,7 +201,7 @@ impl Authenticator {
                 .map(|d| d.as_secs_f64())
                 .unwrap_or_default();
             let entry = Entry::new(
-                index,
+                iss.clone(),
                 verified.key,
                 verified.kid,
                 claims.clone(),
@@ -190,12 +213,12 @@ impl Authenticator {
     }
 
     /// The user the claims map to, read (or created) in the database.
-    async fn load_user(&self, claims: &Claims) -> Result<Arc<User>, ApiError> {
-        let username = self
+    async fn load_user(&self, issuer: &Issuer, claims: &Claims) -> Result<Arc<User>, ApiError> {
+        let username = issuer
             .username_handler
             .username(claims)
             .ok_or(AuthFailure::InvalidPayload)?;
-        let create = self.username_handler.creates_users();
+        let create = issuer.username_handler.creates_users();
         let user = self
             .db
             .run(move |conn| {
@@ -210,12 +233,9 @@ impl Authenticator {
         Ok(Arc::new(user))
     }
 
-    /// Every trusted issuer's `iss`.
+    /// Every trusted issuer's `iss`, the tenant's first.
     pub fn issuers(&self) -> Vec<String> {
-        self.validators
-            .iter()
-            .map(|v| v.issuer().to_owned())
-            .collect()
+        self.order.iter().map(|iss| iss.to_string()).collect()
     }
 
     /// How many verified tokens are remembered.
@@ -223,25 +243,36 @@ impl Authenticator {
         self.cache.len()
     }
 
-    /// The key stores' state: the tenant's (the first validator, when a
-    /// tenant is configured) and the number of keys in all of them.
+    /// The key stores' state: the worst of the fetched ones (a stale set
+    /// before one still loading before ready ones, then the oldest), and
+    /// the number of keys in all of them.
     pub fn key_status(&self) -> KeyStatus {
-        let statuses: Vec<KeyStoreStatus> =
-            self.validators.iter().map(|v| v.key_status()).collect();
-        KeyStatus {
-            tenant: self.has_tenant.then(|| statuses.first().copied()).flatten(),
-            total: statuses.iter().map(|s| s.keys).sum(),
+        // Each store once: providers may share one (a custom domain's).
+        let mut stores: Vec<&Issuer> = Vec::new();
+        for issuer in self.order.iter().filter_map(|iss| self.issuers.get(iss)) {
+            if !stores
+                .iter()
+                .any(|seen| seen.validator.same_keys(&issuer.validator))
+            {
+                stores.push(issuer);
+            }
         }
-    }
-
-    /// With one trusted issuer, that one; with several, the one the token
-    /// names (unverified, only to pick the keys), else the first, whose
-    /// verification then refuses the token.
-    fn validator_index(&self, iss: Option<&str>) -> Option<usize> {
-        match self.validators.as_slice() {
-            [] => None,
-            [_] => Some(0),
-            all => all.iter().position(|v| Some(v.issuer()) == iss).or(Some(0)),
+        let statuses: Vec<(bool, KeyStoreStatus)> = stores
+            .iter()
+            .map(|i| (i.remote, i.validator.key_status()))
+            .collect();
+        let rank = |s: &KeyStoreStatus| match s.state {
+            KeyState::Stale => 2,
+            KeyState::Loading => 1,
+            KeyState::Ready => 0,
+        };
+        KeyStatus {
+            remote: statuses
+                .iter()
+                .filter(|(remote, _)| *remote)
+                .map(|(_, s)| *s)
+                .max_by_key(|s| (rank(s), s.age)),
+            total: statuses.iter().map(|(_, s)| s.keys).sum(),
         }
     }
 }

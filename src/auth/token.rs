@@ -243,6 +243,11 @@ impl TokenValidator {
         self.keys.status()
     }
 
+    /// Whether both verify with the one key store.
+    pub fn same_keys(&self, other: &TokenValidator) -> bool {
+        Arc::ptr_eq(&self.keys, &other.keys)
+    }
+
     /// Verifies the signature and the claims; returns the payload.
     pub async fn verify(&self, unverified: Unverified<'_>) -> Result<Claims, ApiError> {
         self.verify_keyed(unverified).await.map(|v| v.claims)

@@ -39,7 +39,7 @@ pub fn route() -> Route {
 async fn get(state: web::Data<AppState>) -> HttpResponse {
     let database_ok = state.db.ping().await;
     let keys = state.authenticator.key_status();
-    let jwks = match keys.tenant.map(|s| s.state) {
+    let jwks = match keys.remote.map(|s| s.state) {
         None => "not configured",
         Some(KeyState::Ready) => "ok",
         Some(KeyState::Loading) => "loading",
@@ -50,7 +50,7 @@ async fn get(state: web::Data<AppState>) -> HttpResponse {
         "database": if database_ok { "ok" } else { "unavailable" },
         "jwks": jwks,
         "keys": keys.total,
-        "jwks_age_secs": keys.tenant.and_then(|s| s.age).map(|age| age.as_secs()),
+        "jwks_age_secs": keys.remote.and_then(|s| s.age).map(|age| age.as_secs()),
         "cached_tokens": state.authenticator.cached_tokens(),
     });
     if ready {

@@ -4,7 +4,7 @@
 use config::{Value, ValueKind};
 
 use super::Settings;
-use super::schema::{Kind, SETTINGS, Setting, Shown};
+use super::schema::{Kind, NAME, SETTINGS, Setting, Shown};
 
 const REDACTED: &str = "\"********\"";
 
@@ -12,9 +12,48 @@ impl Settings {
     /// Effective settings as `key = value  # origin` lines, secrets redacted.
     pub fn describe(&self) -> String {
         let mut out = format!("# APP_ENV = {}\n", self.profile.name());
-        for setting in SETTINGS {
+        for setting in SETTINGS.iter().filter(|s| !s.key.contains(NAME)) {
             let (value, origin) = self.shown(setting);
             out.push_str(&format!("{} = {value}  # {origin}\n", setting.key));
+        }
+        // Each provider's entry, as it is in force (what it takes from `auth` said).
+        for entry in &self.auth.issuers {
+            let algorithms: Vec<String> = entry
+                .algorithms
+                .iter()
+                .map(|a| format!("\"{a:?}\""))
+                .collect();
+            let fields = [
+                (
+                    "issuer",
+                    format!("{:?}", entry.issuer),
+                    "auth.issuers.<name>.issuer",
+                ),
+                (
+                    "jwks_uri",
+                    format!("{:?}", entry.jwks_uri.as_str()),
+                    "its issuer",
+                ),
+                ("audience", format!("{:?}", entry.audience), "auth.audience"),
+                (
+                    "algorithms",
+                    format!("[{}]", algorithms.join(", ")),
+                    "auth.algorithms",
+                ),
+                (
+                    "username_handler",
+                    format!("\"{}\"", entry.username_handler),
+                    "auth.username_handler",
+                ),
+            ];
+            for (field, value, default) in fields {
+                let key = format!("auth.issuers.{}.{field}", entry.name);
+                let origin = match self.origins.sets(&key) {
+                    true => self.origins.of(&key),
+                    false => format!("from {default}"),
+                };
+                out.push_str(&format!("{key} = {value}  # {origin}\n"));
+            }
         }
         out
     }

@@ -170,6 +170,8 @@ pub struct AuthSettings {
     pub audience: Vec<String>,
     /// The Auth0 tenant trusted; `None` when none is configured.
     pub tenant: Option<Tenant>,
+    /// More identity providers, in their names' order.
+    pub issuers: Vec<IssuerSettings>,
     pub algorithms: Vec<Algorithm>,
     pub leeway_secs: u64,
     /// Verified tokens remembered; 0 = none.
@@ -182,6 +184,20 @@ pub struct AuthSettings {
     pub secret: Option<Secret>,
     pub jwks: JwksSettings,
     pub dev_issuer: DevIssuerSettings,
+}
+
+/// Another identity provider (`auth.issuers.<name>`): its `iss`, its keys,
+/// and what its tokens must carry.
+#[derive(Debug, Clone)]
+pub struct IssuerSettings {
+    /// The entry's name in settings.
+    pub name: String,
+    pub issuer: String,
+    pub jwks_uri: Url,
+    /// Empty only outside production: then `aud` is not checked.
+    pub audience: Vec<String>,
+    pub algorithms: Vec<Algorithm>,
+    pub username_handler: UsernameHandler,
 }
 
 /// An identity provider: the exact `iss` of its tokens and where its keys are.
@@ -340,6 +356,13 @@ impl Origins {
 }
 
 impl Origins {
+    /// Whether any layer sets `key`.
+    fn sets(&self, key: &str) -> bool {
+        self.layers
+            .iter()
+            .any(|(_, layer)| layer.get::<Value>(key).is_ok())
+    }
+
     /// The value `key` has in the layer that set it, as text.
     fn raw(&self, key: &str) -> Option<String> {
         self.layers

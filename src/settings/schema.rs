@@ -237,6 +237,36 @@ pub const SETTINGS: &[Setting] = &[
         "shared secret, only for HS256/384/512",
     ),
     setting(
+        "auth.issuers.<name>.issuer",
+        "\"\"",
+        Text,
+        "another identity provider trusted beside the tenant (a custom domain, a second tenant), under a name of yours: the exact iss of its tokens",
+    ),
+    setting(
+        "auth.issuers.<name>.jwks_uri",
+        "\"\"",
+        Text,
+        "its key set; default {issuer}.well-known/jwks.json (a custom domain names its tenant's)",
+    ),
+    setting(
+        "auth.issuers.<name>.audience",
+        "[]",
+        List,
+        "the aud its tokens carry; default auth.audience",
+    ),
+    setting(
+        "auth.issuers.<name>.algorithms",
+        "[]",
+        List,
+        "RS/PS 256/384/512; default auth.algorithms less HS* (the shared secret is the tenant's)",
+    ),
+    setting(
+        "auth.issuers.<name>.username_handler",
+        "\"\"",
+        Text,
+        "how its tokens map to a user; default auth.username_handler",
+    ),
+    setting(
         "auth.jwks.refresh_secs",
         "600",
         Integer,
@@ -413,7 +443,26 @@ pub const SETTINGS: &[Setting] = &[
 ];
 
 pub fn find(key: &str) -> Option<&'static Setting> {
-    SETTINGS.iter().find(|s| s.key == key)
+    SETTINGS.iter().find(|s| matches(s.key, key))
+}
+
+/// The segment of a key that names an entry of a table (`auth.issuers.<name>.issuer`).
+pub const NAME: &str = "<name>";
+
+/// Whether `key` is the setting `pattern`, whose `<name>` takes any one segment.
+pub fn matches(pattern: &str, key: &str) -> bool {
+    if !pattern.contains(NAME) {
+        return pattern == key;
+    }
+    let (mut p, mut k) = (pattern.split('.'), key.split('.'));
+    loop {
+        match (p.next(), k.next()) {
+            (None, None) => return true,
+            (Some(NAME), Some(segment)) if !segment.is_empty() => {}
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
 }
 
 /// The environment variable that sets `key` (`APP__SECTION__KEY`).
@@ -425,7 +474,7 @@ pub fn variable(key: &str) -> String {
 pub fn is_known(key: &str) -> bool {
     SETTINGS.iter().any(|s| match s.kind {
         Kind::Map => key == s.key || key.starts_with(&format!("{}.", s.key)),
-        _ => key == s.key,
+        _ => matches(s.key, key),
     })
 }
 
@@ -481,6 +530,12 @@ const HEADER: &str = "\
 fn section_note(section: &str) -> Option<&'static str> {
     match section {
         "auth.jwks" => Some("# The tenant's key set, cached in memory."),
+        "auth.issuers.<name>" => Some(
+            "# More identity providers, each under a name of yours; a token's iss picks\n\
+             # its provider. For example a custom domain beside the canonical one:\n\
+             # [auth.issuers.custom] issuer = \"https://login.example.com/\" and\n\
+             # jwks_uri = \"https://example.auth0.com/.well-known/jwks.json\".",
+        ),
         "auth.dev_issuer" => Some(
             "# A local stand-in for an Auth0 tenant, trusted beside the real one: it signs\n\
              # tokens with its own key (`todoapi token`, POST /oauth/token). Never in\n\
@@ -499,6 +554,8 @@ pub fn default_toml() -> String {
             Kind::Map => (s.key, ""),
             _ => s.key.rsplit_once('.').unwrap_or(("", s.key)),
         };
+        // A table's entries are the user's: shown as a commented example.
+        let comment = if sect.contains(NAME) { "# " } else { "" };
         if sect != section {
             section = sect;
             out.push('\n');
@@ -509,10 +566,10 @@ pub fn default_toml() -> String {
             if s.kind == Kind::Map {
                 out.push_str(&format!("# {}\n", s.help));
             }
-            out.push_str(&format!("[{sect}]\n"));
+            out.push_str(&format!("{comment}[{sect}]\n"));
         }
         if s.kind != Kind::Map {
-            out.push_str(&format!("{name} = {}  # {}\n", s.default, s.help));
+            out.push_str(&format!("{comment}{name} = {}  # {}\n", s.default, s.help));
         }
     }
     out

@@ -16,6 +16,7 @@ use url::Url;
 use super::schema::{self, Kind};
 use super::*;
 
+mod issuers;
 mod rest_framework;
 use rest_framework::rest_framework;
 
@@ -55,6 +56,25 @@ impl<'a> Reader<'a> {
                 self.problem(key, "is missing (config/default.toml sets every key)");
                 None
             }
+        }
+    }
+
+    /// Whether a layer sets `key` (a table entry's optional field).
+    fn has(&self, key: &str) -> bool {
+        self.config.get::<Value>(key).is_ok()
+    }
+
+    /// The entries' names of a table of tables (`auth.issuers`).
+    fn names(&mut self, key: &str) -> Vec<String> {
+        match self.config.get::<Value>(key) {
+            Err(_) => Vec::new(),
+            Ok(value) => match value.into_table() {
+                Ok(table) => table.into_keys().collect(),
+                Err(_) => {
+                    self.problem(key, "must be a table of named entries");
+                    Vec::new()
+                }
+            },
         }
     }
 
@@ -309,7 +329,7 @@ fn auth(r: &mut Reader, profile: Profile) -> AuthSettings {
             format!("{domain:?} must be a bare host name such as \"example.auth0.com\", not a URL"),
         );
     }
-    let tenant = tenant(r, &domain, production);
+    let tenant = tenant(r, &domain);
     let audience = r.list("auth.audience");
     if production && audience.is_empty() {
         r.problem(
@@ -351,7 +371,36 @@ fn auth(r: &mut Reader, profile: Profile) -> AuthSettings {
         }
     };
     let dev_issuer = dev_issuer(r, production, &audience);
+    let issuers = issuers::issuers(
+        r,
+        issuers::Defaults {
+            audience: &audience,
+            algorithms: &algorithms,
+            username_handler: &username_handler,
+            production,
+        },
+    );
+    if production && tenant.is_none() && issuers.is_empty() {
+        r.problem(
+            "auth.domain",
+            "must be set in production (or auth.issuer and auth.jwks_uri, or an auth.issuers entry)",
+        );
+    }
+    let mut seen: Vec<&str> = tenant.iter().map(|t| t.issuer.as_str()).collect();
+    for entry in &issuers {
+        if seen.contains(&entry.issuer.as_str()) {
+            r.problem(
+                &format!("auth.issuers.{}.issuer", entry.name),
+                format!(
+                    "{:?} is trusted already: each iss picks one provider",
+                    entry.issuer
+                ),
+            );
+        }
+        seen.push(&entry.issuer);
+    }
     AuthSettings {
+        issuers,
         domain: Some(domain).filter(|d| !d.is_empty()),
         audience,
         tenant,
@@ -368,7 +417,7 @@ fn auth(r: &mut Reader, profile: Profile) -> AuthSettings {
 }
 
 /// `auth.issuer` and `auth.jwks_uri`, given or derived from the domain: both or neither.
-fn tenant(r: &mut Reader, domain: &str, production: bool) -> Option<Tenant> {
+fn tenant(r: &mut Reader, domain: &str) -> Option<Tenant> {
     let given_issuer = r.text("auth.issuer");
     let given_jwks_uri = r.text("auth.jwks_uri");
     let issuer = match (given_issuer.trim(), domain.is_empty()) {
@@ -391,12 +440,6 @@ fn tenant(r: &mut Reader, domain: &str, production: bool) -> Option<Tenant> {
         r.problem(
             "auth.issuer",
             "auth.issuer and auth.jwks_uri go together: set auth.domain, or both",
-        );
-    }
-    if production && issuer.is_none() {
-        r.problem(
-            "auth.domain",
-            "must be set in production (or auth.issuer and auth.jwks_uri)",
         );
     }
     // Both or neither: a half-configured tenant was reported above.
@@ -516,7 +559,7 @@ fn cors(r: &mut Reader) -> CorsSettings {
 }
 
 /// https anywhere; plain http only to loopback (tests and development).
-fn parse_jwks_uri(raw: &str) -> Result<Url, String> {
+pub(super) fn parse_jwks_uri(raw: &str) -> Result<Url, String> {
     let url = Url::parse(raw).map_err(|e| format!("{raw:?} is not a valid URL ({e})"))?;
     match url.scheme() {
         "https" => Ok(url),
@@ -537,7 +580,7 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-fn parse_algorithm(name: &str) -> Result<Algorithm, String> {
+pub(super) fn parse_algorithm(name: &str) -> Result<Algorithm, String> {
     if name.eq_ignore_ascii_case("none") {
         return Err("\"none\" (unsigned tokens) is never allowed".into());
     }

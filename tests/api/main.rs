@@ -11,6 +11,7 @@ mod fuzz;
 mod helpers;
 mod hostile;
 mod indexes;
+mod issuers;
 mod lifecycle;
 mod list_settings;
 mod migrations;
