@@ -1,12 +1,12 @@
 # todoapi: `make run` serves on 127.0.0.1:8000 (SQLite under var/), `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: bench bench-auth bench-compare bench-tools settings-docs run test test-sqlite test-postgres test-original test-postman test-schema test-e2e test-deploy docker spa-vendor fuzz mutants token migrate check fmt lint build release
+.PHONY: bench bench-auth bench-compare bench-tools settings-docs run test test-sqlite test-postgres test-lean test-original test-postman test-schema test-e2e test-deploy docker spa-vendor fuzz mutants token migrate check fmt lint build release
 
 run: ## the server, development profile, SQLite under var/
 	$(CARGO) run --bin todoapi -- serve
 
-test: test-sqlite test-postgres test-original test-postman test-schema test-e2e test-deploy ## every test: unit, API suite on SQLite, on PostgreSQL when TEST_POSTGRES_URL is set, the Django original on its databases after todoapi add-indexes, the Postman collection, schemathesis, the browser tests, the deployment
+test: test-sqlite test-postgres test-lean test-original test-postman test-schema test-e2e test-deploy ## every test: unit, API suite on SQLite, on PostgreSQL when TEST_POSTGRES_URL is set, the Django original on its databases after todoapi add-indexes, the Postman collection, schemathesis, the browser tests, the deployment
 
 test-sqlite:
 	$(CARGO) test --all-targets
@@ -18,6 +18,9 @@ test-postgres:
 	else \
 		echo "== PostgreSQL suite SKIPPED: TEST_POSTGRES_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test)"; \
 	fi
+
+test-lean: ## the build without the development issuer (the production image's): refuses to enable it, serves without it
+	tests/lean/run.sh
 
 test-original: ## the Django original (bench/original, v1.14) on the databases it made, after todoapi add-indexes (PyPI stack in target/original-venv)
 	tests/original/run.sh
@@ -96,6 +99,7 @@ fmt:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --no-default-features --lib --bins -- -D warnings
 
 build:
 	$(CARGO) build

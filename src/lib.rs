@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod db;
+#[cfg(feature = "dev-issuer")]
 pub mod dev_issuer;
 pub mod error;
 pub mod http;

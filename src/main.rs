@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use todoapi::db::migrations::MigrationError;
 use todoapi::db::{Db, indexes};
+#[cfg(feature = "dev-issuer")]
 use todoapi::dev_issuer::{self, DevIssuer, TokenOptions};
 use todoapi::settings::{self, Settings, schema};
 use todoapi::startup::Application;
@@ -53,6 +54,7 @@ enum Command {
     },
     /// Print a token signed by the development issuer (auth.dev_issuer), which
     /// a running development server accepts.
+    #[cfg(feature = "dev-issuer")]
     Token {
         /// The subject (`sub`).
         #[arg(long, default_value = "dev-user")]
@@ -104,15 +106,15 @@ fn main() -> ExitCode {
         Command::Openapi => {
             let docs =
                 todoapi::resources::router(&settings.tasks).describe(&settings.rest_framework);
-            let mut issuers: Vec<String> = settings
+            // As the server would trust them: the tenant, the other providers, the dev issuer.
+            let issuers: Vec<String> = settings
                 .auth
                 .tenant
                 .iter()
                 .map(|t| t.issuer.clone())
+                .chain(settings.auth.issuers.iter().map(|i| i.issuer.clone()))
+                .chain(dev_issuer_url(&settings))
                 .collect();
-            if settings.auth.dev_issuer.enabled {
-                issuers.push(dev_issuer::issuer_url(&settings, settings.server.port));
-            }
             let server = settings.local_base_url(settings.server.port);
             let document = todoapi::rest::openapi::document(&docs, &settings, &issuers, &server);
             match serde_json::to_string_pretty(&document) {
@@ -158,6 +160,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         }
+        #[cfg(feature = "dev-issuer")]
         Command::Token {
             sub,
             scope,
@@ -188,6 +191,7 @@ fn main() -> ExitCode {
     }
 }
 
+#[cfg(feature = "dev-issuer")]
 /// `count` tokens of the development issuer; more than one get distinct
 /// `jti`s and are signed on every core.
 fn tokens(settings: &Settings, options: TokenOptions, count: usize) -> Result<Vec<String>, String> {
@@ -224,7 +228,20 @@ fn tokens(settings: &Settings, options: TokenOptions, count: usize) -> Result<Ve
     Ok(signed.into_iter().flatten().collect())
 }
 
+/// The development issuer's `iss` while it is on.
+#[cfg(feature = "dev-issuer")]
+fn dev_issuer_url(settings: &Settings) -> Option<String> {
+    (settings.auth.dev_issuer.enabled)
+        .then(|| dev_issuer::issuer_url(settings, settings.server.port))
+}
+
+#[cfg(not(feature = "dev-issuer"))]
+fn dev_issuer_url(_: &Settings) -> Option<String> {
+    None
+}
+
 /// The development issuer as a running server with these settings has it.
+#[cfg(feature = "dev-issuer")]
 fn dev_issuer_for_cli(settings: &Settings) -> Result<DevIssuer, String> {
     if !settings.auth.dev_issuer.enabled {
         return Err("the development issuer is off (auth.dev_issuer.enabled = false)".into());
@@ -242,6 +259,13 @@ fn dev_issuer_for_cli(settings: &Settings) -> Result<DevIssuer, String> {
 fn announce(app: &Application, settings: &Settings) {
     let base = settings.local_base_url(app.port());
     println!("todoapi is listening on {base}");
+    #[cfg(feature = "dev-issuer")]
+    announce_dev_issuer(app, settings, &base);
+}
+
+/// The development issuer's client and a first token, while it runs.
+#[cfg(feature = "dev-issuer")]
+fn announce_dev_issuer(app: &Application, settings: &Settings, base: &str) {
     let Some(dev) = app.dev_issuer() else {
         return;
     };

@@ -1,6 +1,8 @@
 //! Assembles the server: database, key store, authenticator, routes.
 //! `Application::build` binds the listener, so tests can ask for port 0.
 
+mod dev;
+
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,17 +15,16 @@ use actix_web::middleware::{DefaultHeaders, Logger, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::auth::providers::Providers;
-use crate::auth::token::{TokenPolicy, TokenValidator};
-use crate::auth::{Authenticator, CachePolicy, Issuer};
+use crate::auth::{Authenticator, CachePolicy};
 use crate::db::{Db, indexes};
-use crate::dev_issuer::DevIssuer;
 use crate::http::cors::CorsPolicy;
 use crate::http::proxy::Origin;
 use crate::policy::Ownership;
 use crate::rest::router::Router;
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::{dev_issuer, http, resources};
+use crate::{http, resources};
+use dev::DevIssuer;
 
 pub struct Application {
     port: u16,
@@ -113,6 +114,7 @@ pub enum StartError {
     Migrations(crate::db::migrations::MigrationError),
     #[error("auth: {0}")]
     Keys(#[from] crate::auth::keys::KeyStoreError),
+    #[cfg(feature = "dev-issuer")]
     #[error("development issuer: {0}")]
     DevIssuer(#[from] crate::dev_issuer::DevIssuerError),
     #[error("invalid settings:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
@@ -139,6 +141,7 @@ impl Application {
         if !unknown.is_empty() {
             return Err(StartError::Settings(unknown));
         }
+        dev::available(&settings)?;
         let mut db = Db::connect(&settings.database).map_err(StartError::Database)?;
         if settings.database.migrate_on_start {
             let migrated = db.migrate().map_err(StartError::Migrations)?;
@@ -181,24 +184,12 @@ impl Application {
             .map(|store| tokio::spawn(store.clone().keep_fresh()))
             .collect();
         let mut issuers = providers.issuers;
-        let dev_issuer = if settings.auth.dev_issuer.enabled {
-            let dev = DevIssuer::load_or_create(
-                &settings.auth.dev_issuer,
-                dev_issuer::issuer_url(&settings, port),
-            )?;
-            issuers.push(Issuer {
-                validator: TokenValidator::new(
-                    dev.issuer().to_owned(),
-                    &[dev.audience().to_owned()],
-                    TokenPolicy::rs256(settings.auth.leeway_secs),
-                    dev.key_store(),
-                ),
-                username_handler: settings.auth.username_handler.clone(),
-                remote: false,
-            });
-            Some(Arc::new(dev))
-        } else {
-            None
+        let dev_issuer = match dev::start(&settings, port)? {
+            Some((dev, issuer)) => {
+                issuers.push(issuer);
+                Some(dev)
+            }
+            None => None,
         };
         if issuers.is_empty() {
             log::warn!(
@@ -280,10 +271,7 @@ impl Application {
                     )
                     .configure(|cfg| router.configure(cfg, &settings.rest_framework))
                     .configure(|cfg| {
-                        if let Some(dev) = dev {
-                            cfg.app_data(dev);
-                            dev_issuer::routes::configure(cfg);
-                        }
+                        dev::configure(cfg, dev);
                         // Last: files answer only what no route does.
                         if let Some(dir) = &static_dir {
                             cfg.service(http::files::static_files(dir));
