@@ -187,7 +187,7 @@ async fn an_unknown_client_or_redirect_gets_a_page_never_a_redirect() {
     let hostile = with(code_request(), "client_id", "<script>alert(1)</script>");
     let (_, _, page) = authorize(&app, &hostile, None).await;
     assert!(
-        !page.contains("<script>alert") && page.contains("&lt;script&gt;"),
+        !page.contains("<script>alert") && page.contains("&#60;script&#62;alert(1)"),
         "{page}"
     );
 }

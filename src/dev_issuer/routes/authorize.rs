@@ -11,6 +11,7 @@
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
 
 use super::token::browser_tokens;
 use crate::auth::users::MAX_USERNAME_CHARS;
@@ -384,113 +385,95 @@ fn web_message(request: &Authorize, answer: &[(String, String)]) -> HttpResponse
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
         .collect();
-    let message = serde_json::json!({ "type": "authorization_response", "response": response });
-    // JSON in a script: `<` escaped so that no value can close the script.
-    let script_data = message.to_string().replace('<', "\\u003c");
-    let origin_json = serde_json::Value::String(origin.clone())
-        .to_string()
-        .replace('<', "\\u003c");
-    let html = format!(
-        "<!doctype html><html><head><title>Authorization response</title></head><body>\
-         <script>(function () {{ var target = window.opener || window.parent; \
-         target.postMessage({script_data}, {origin_json}); }})();</script></body></html>"
-    );
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        // Framed by the client's page only (CSP wins over X-Frame-Options).
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            format!("frame-ancestors {origin}"),
-        ))
-        .body(html)
+    let page = WebMessage {
+        message: serde_json::json!({ "type": "authorization_response", "response": response }),
+        origin: &origin,
+    };
+    let mut response = html(HttpResponse::Ok(), &page);
+    // Framed by the client's page only (CSP wins over X-Frame-Options).
+    if let Ok(value) = header::HeaderValue::from_str(&format!("frame-ancestors {origin}")) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
 }
 
-/// HTML text, escaped.
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&#39;".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
+/// The pages, as templates (`src/dev_issuer/templates/`): every value is
+/// HTML-escaped unless the template says otherwise.
+#[derive(Template)]
+#[template(path = "web_message.html")]
+struct WebMessage<'a> {
+    message: serde_json::Value,
+    origin: &'a str,
 }
 
-const STYLE: &str = "body{font:16px system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem;color:#222}\
-h1{font-size:1.4rem}label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.45rem;font:inherit;box-sizing:border-box}\
-button{margin-top:1.2rem;padding:.55rem 1.2rem;font:inherit;background:#2d5be3;color:#fff;border:0;border-radius:4px}\
-.note{color:#666;font-size:.85rem}.problem{color:#b00020}";
+#[derive(Template)]
+#[template(path = "refused.html")]
+struct Refused<'a> {
+    message: &'a str,
+}
 
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
-         <meta name=\"viewport\" content=\"width=device-width\"><style>{STYLE}</style></head>\
-         <body>{body}</body></html>",
-        escape(title)
-    )
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage<'a> {
+    params: &'a [(String, String)],
+    sub: &'a str,
+    problem: Option<&'a str>,
+}
+
+/// A page, not cached; a template that fails to render is a 500.
+fn html(mut builder: actix_web::HttpResponseBuilder, page: &impl Template) -> HttpResponse {
+    match page.render() {
+        Ok(body) => builder
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body),
+        Err(e) => actix_web::ResponseError::error_response(&ApiError::internal(format!(
+            "a sign-in page: {e}"
+        ))),
+    }
 }
 
 fn error_page(message: &str) -> HttpResponse {
-    HttpResponse::BadRequest()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(page(
-            "Sign-in refused",
-            &format!(
-                "<h1>Sign-in refused</h1><p class=\"problem\">{}</p>\
-                 <p class=\"note\">todoapi's development issuer</p>",
-                escape(message)
-            ),
-        ))
+    html(HttpResponse::BadRequest(), &Refused { message })
 }
 
 fn sign_in_page(request: &Authorize, problem: Option<&str>) -> HttpResponse {
-    let hidden: String = request
-        .params
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "<input type=\"hidden\" name=\"authorize.{}\" value=\"{}\">",
-                escape(k),
-                escape(v)
-            )
-        })
-        .collect();
-    let sub = request.login_hint.as_deref().unwrap_or(DEFAULT_SUB);
-    let problem = problem
-        .map(|p| format!("<p class=\"problem\">{}</p>", escape(p)))
-        .unwrap_or_default();
-    let body = format!(
-        "<h1>Sign in to todoapi</h1>\
-         <p class=\"note\">The development issuer: anyone may sign in as anyone, no password.</p>{problem}\
-         <form method=\"post\" action=\"/authorize\">{hidden}\
-         <label for=\"sub\">User (sub)</label><input id=\"sub\" name=\"sub\" value=\"{}\" required>\
-         <label for=\"name\">Name</label><input id=\"name\" name=\"name\" placeholder=\"from the sub\">\
-         <label for=\"email\">E-mail</label><input id=\"email\" name=\"email\" type=\"email\">\
-         <label for=\"permissions\">Extra permissions</label>\
-         <input id=\"permissions\" name=\"permissions\" placeholder=\"read:tasks write:tasks\">\
-         <button type=\"submit\" id=\"sign-in\">Sign in</button></form>",
-        escape(sub)
-    );
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(page("Sign in to todoapi", &body))
+    let page = SignInPage {
+        params: &request.params,
+        sub: request.login_hint.as_deref().unwrap_or(DEFAULT_SUB),
+        problem,
+    };
+    html(HttpResponse::Ok(), &page)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::*;
 
     #[test]
-    fn html_is_escaped() {
-        assert_eq!(
-            escape(r#"<script>"a" & 'b'</script>"#),
-            "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
+    fn every_value_is_escaped() {
+        let hostile = r#"<script>"a" & 'b'</script>"#;
+        let params = vec![(hostile.to_owned(), hostile.to_owned())];
+        let page = SignInPage {
+            params: &params,
+            sub: hostile,
+            problem: Some(hostile),
+        }
+        .render()
+        .unwrap_or_default();
+        assert!(!page.contains("<script>"), "{page}");
+        assert!(
+            page.contains("&#60;script&#62;&#34;a&#34; &#38; &#39;b&#39;"),
+            "{page}"
         );
+        let message = WebMessage {
+            message: serde_json::json!({"state": "</script><script>alert(1)</script>"}),
+            origin: "http://x\"</script>",
+        }
+        .render()
+        .unwrap_or_default();
+        assert_eq!(message.matches("</script>").count(), 1, "{message}");
     }
 }
