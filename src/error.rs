@@ -93,14 +93,6 @@ pub enum ApiError {
     /// A concurrent change got there first; the request may be sent again.
     #[error("The request conflicts with a concurrent change; try again.")]
     Conflict,
-    /// An OAuth 2.0 token endpoint error (RFC 6749 §5.2), rendered
-    /// `{"error", "error_description"}` instead of DRF's shape.
-    #[error("{description}")]
-    OAuth {
-        status: StatusCode,
-        error: &'static str,
-        description: String,
-    },
     /// Logged with its cause; the client sees a generic message.
     #[error("A server error occurred.")]
     Internal(String),
@@ -134,15 +126,6 @@ pub enum AuthFailure {
 impl ApiError {
     pub fn internal(cause: impl Into<String>) -> Self {
         ApiError::Internal(cause.into())
-    }
-
-    /// An OAuth 2.0 token endpoint error.
-    pub fn oauth(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
-        ApiError::OAuth {
-            status,
-            error,
-            description: description.into(),
-        }
     }
 
     /// A validation error on one field.
@@ -199,7 +182,6 @@ impl ResponseError for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::Conflict => StatusCode::CONFLICT,
-            ApiError::OAuth { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -223,11 +205,6 @@ impl ResponseError for ApiError {
         }
         match self {
             ApiError::Validation(errors) => response.json(errors),
-            ApiError::OAuth {
-                error, description, ..
-            } => response
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .json(serde_json::json!({ "error": error, "error_description": description })),
             other => response.json(serde_json::json!({ "detail": other.to_string() })),
         }
     }

@@ -7,6 +7,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
+use super::OAuthError;
 use super::authorize::SESSION_COOKIE;
 use crate::auth::header::bearer_token;
 use crate::dev_issuer::DevIssuer;
@@ -15,10 +16,10 @@ use crate::error::ApiError;
 pub(super) async fn userinfo(
     req: HttpRequest,
     dev: web::Data<DevIssuer>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, OAuthError> {
     let issuer = dev.get_ref();
     let unauthorized = || {
-        ApiError::oauth(
+        OAuthError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_token",
             "an access token of this issuer for /userinfo is required",

@@ -307,7 +307,8 @@ fn complete(
     if request.code {
         answer.push(("code".into(), issuer.browsers.issue_code(grant)));
     } else {
-        let tokens = browser_tokens(issuer, &grant, request.token)?;
+        let tokens = browser_tokens(issuer, &grant, request.token)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
         if let Some(token) = tokens.access_token {
             answer.push(("access_token".into(), token));
             answer.push(("token_type".into(), "Bearer".into()));

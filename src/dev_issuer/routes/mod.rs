@@ -79,6 +79,52 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }
 }
 
+/// An OAuth 2.0 error (RFC 6749 §5.2): `{"error", "error_description"}`,
+/// not DRF's shape; what the token and userinfo endpoints answer.
+#[derive(Debug, thiserror::Error)]
+#[error("{description}")]
+pub struct OAuthError {
+    status: actix_web::http::StatusCode,
+    error: &'static str,
+    description: String,
+}
+
+impl OAuthError {
+    pub fn new(
+        status: actix_web::http::StatusCode,
+        error: &'static str,
+        description: impl Into<String>,
+    ) -> Self {
+        OAuthError {
+            status,
+            error,
+            description: description.into(),
+        }
+    }
+
+    /// RFC 6749's `server_error`; the cause is logged, not shown.
+    pub fn server(cause: impl std::fmt::Display) -> Self {
+        log::error!("development issuer: {cause}");
+        OAuthError::new(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "the development issuer failed",
+        )
+    }
+}
+
+impl actix_web::ResponseError for OAuthError {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status)
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(json!({ "error": self.error, "error_description": self.description }))
+    }
+}
+
 /// A text field of a JSON or form body.
 fn text(data: &Data, field: &str) -> Option<String> {
     match data.get(field) {

@@ -9,15 +9,14 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, json};
 
-use super::text;
+use super::{OAuthError, text};
 use crate::dev_issuer::browser::Grant;
 use crate::dev_issuer::{DevIssuer, TokenOptions};
-use crate::error::ApiError;
 use crate::rest::parsers::{self, Data};
 use crate::state::AppState;
 
-fn invalid_request(description: impl Into<String>) -> ApiError {
-    ApiError::oauth(StatusCode::BAD_REQUEST, "invalid_request", description)
+fn invalid_request(description: impl Into<String>) -> OAuthError {
+    OAuthError::new(StatusCode::BAD_REQUEST, "invalid_request", description)
 }
 
 /// `client_secret_basic`: the client's id and secret in an `Authorization: Basic` header.
@@ -37,7 +36,7 @@ pub(super) async fn token(
     state: web::Data<AppState>,
     dev: web::Data<DevIssuer>,
     payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, OAuthError> {
     let issuer = dev.get_ref();
     let data = parsers::parse(&req, payload, state.settings.server.max_body_bytes)
         .await
@@ -48,7 +47,7 @@ pub(super) async fn token(
         "client_credentials" => client_credentials(&req, &data, issuer)?,
         "authorization_code" => authorization_code(&data, issuer)?,
         other => {
-            return Err(ApiError::oauth(
+            return Err(OAuthError::new(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
                 format!(
@@ -66,14 +65,14 @@ fn client_credentials(
     req: &HttpRequest,
     data: &Data,
     issuer: &DevIssuer,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<serde_json::Value, OAuthError> {
     let (client_id, client_secret) = match (text(data, "client_id"), text(data, "client_secret")) {
         (Some(id), Some(secret)) => (id, secret),
         _ => basic_credentials(req)
             .ok_or_else(|| invalid_request("client_id and client_secret are required"))?,
     };
     if !issuer.client_matches(&client_id, &client_secret) {
-        return Err(ApiError::oauth(
+        return Err(OAuthError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "unknown client or wrong client secret",
@@ -82,7 +81,7 @@ fn client_credentials(
     if let Some(audience) = text(data, "audience")
         && audience != issuer.audience()
     {
-        return Err(ApiError::oauth(
+        return Err(OAuthError::new(
             StatusCode::FORBIDDEN,
             "access_denied",
             format!("Service not found: {audience}"),
@@ -97,7 +96,7 @@ fn client_credentials(
             extra,
             ..TokenOptions::default()
         })
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(OAuthError::server)?;
     Ok(json!({
         "access_token": minted.token,
         "token_type": "Bearer",
@@ -106,7 +105,7 @@ fn client_credentials(
     }))
 }
 
-fn authorization_code(data: &Data, issuer: &DevIssuer) -> Result<serde_json::Value, ApiError> {
+fn authorization_code(data: &Data, issuer: &DevIssuer) -> Result<serde_json::Value, OAuthError> {
     let field =
         |name: &str| text(data, name).ok_or_else(|| invalid_request(format!("{name} is required")));
     let (code, client_id, redirect_uri, verifier) = (
@@ -118,8 +117,8 @@ fn authorization_code(data: &Data, issuer: &DevIssuer) -> Result<serde_json::Val
     let grant = issuer
         .browsers
         .redeem(&code, &client_id, &redirect_uri, &verifier)
-        .map_err(|e| ApiError::oauth(StatusCode::FORBIDDEN, "invalid_grant", e.to_string()))?;
-    let tokens = browser_tokens(issuer, &grant, true)?;
+        .map_err(|e| OAuthError::new(StatusCode::FORBIDDEN, "invalid_grant", e.to_string()))?;
+    let tokens = browser_tokens(issuer, &grant, true).map_err(OAuthError::server)?;
     Ok(tokens.json())
 }
 
@@ -157,36 +156,29 @@ pub(super) fn browser_tokens(
     issuer: &DevIssuer,
     grant: &Grant,
     access: bool,
-) -> Result<BrowserTokens, ApiError> {
+) -> Result<BrowserTokens, crate::dev_issuer::DevIssuerError> {
     let openid = grant.scope.split_ascii_whitespace().any(|s| s == "openid");
-    let internal = |e: crate::dev_issuer::DevIssuerError| ApiError::internal(e.to_string());
     let mut extra = Map::new();
     extra.insert("azp".into(), json!(grant.client_id));
     if openid {
         extra.insert("aud".into(), json!([grant.audience, issuer.userinfo_url()]));
     }
-    let minted = issuer
-        .mint(TokenOptions {
-            sub: grant.user.sub.clone(),
-            scope: Some(grant.scope.clone()),
-            permissions: grant.user.permissions.clone(),
-            audience: Some(grant.audience.clone()),
-            extra,
-            ..TokenOptions::default()
-        })
-        .map_err(internal)?;
+    let minted = issuer.mint(TokenOptions {
+        sub: grant.user.sub.clone(),
+        scope: Some(grant.scope.clone()),
+        permissions: grant.user.permissions.clone(),
+        audience: Some(grant.audience.clone()),
+        extra,
+        ..TokenOptions::default()
+    })?;
     let access_token = access.then_some(minted.token);
     let id_token = if openid {
-        Some(
-            issuer
-                .mint_id_token(
-                    &grant.user,
-                    &grant.client_id,
-                    grant.nonce.as_deref(),
-                    access_token.as_deref(),
-                )
-                .map_err(internal)?,
-        )
+        Some(issuer.mint_id_token(
+            &grant.user,
+            &grant.client_id,
+            grant.nonce.as_deref(),
+            access_token.as_deref(),
+        )?)
     } else {
         None
     };
