@@ -157,7 +157,7 @@ impl Application {
                 "tasks.ownership (from {}): creator needs the tasks' created_by, which this \
                  database lacks (one the original made at v1.11, or not migrated yet): migrate \
                  the original to v1.14 (or run todoapi migrate), or keep ownership shared",
-                settings.origins.of("tasks.ownership")
+                settings.sources.of("tasks.ownership")
             )]));
         }
 

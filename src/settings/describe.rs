@@ -9,12 +9,12 @@ use super::schema::{Kind, NAME, SETTINGS, Setting, Shown};
 const REDACTED: &str = "\"********\"";
 
 impl Settings {
-    /// Effective settings as `key = value  # origin` lines, secrets redacted.
+    /// Effective settings as `key = value  # source` lines, secrets redacted.
     pub fn describe(&self) -> String {
         let mut out = format!("# APP_ENV = {}\n", self.profile.name());
         for setting in SETTINGS.iter().filter(|s| !s.key.contains(NAME)) {
-            let (value, origin) = self.shown(setting);
-            out.push_str(&format!("{} = {value}  # {origin}\n", setting.key));
+            let (value, source) = self.shown(setting);
+            out.push_str(&format!("{} = {value}  # {source}\n", setting.key));
         }
         // Each provider's entry, as it is in force (what it takes from `auth` said).
         for entry in &self.auth.issuers {
@@ -48,11 +48,11 @@ impl Settings {
             ];
             for (field, value, default) in fields {
                 let key = format!("auth.issuers.{}.{field}", entry.name);
-                let origin = match self.origins.sets(&key) {
-                    true => self.origins.of(&key),
+                let source = match self.sources.sets(&key) {
+                    true => self.sources.of(&key),
                     false => format!("from {default}"),
                 };
-                out.push_str(&format!("{key} = {value}  # {origin}\n"));
+                out.push_str(&format!("{key} = {value}  # {source}\n"));
             }
         }
         out
@@ -61,16 +61,16 @@ impl Settings {
     /// A setting's value as shown, and where it came from.
     fn shown(&self, setting: &Setting) -> (String, String) {
         let key = setting.key;
-        let origin = self.origins.of(key);
+        let source = self.sources.of(key);
         // An issuer or JWKS URI left empty is derived from the domain.
         let derived = |value: Option<String>| {
             let given = self
-                .origins
+                .sources
                 .raw(key)
                 .is_some_and(|raw| !raw.trim().is_empty());
             match (self.auth.domain.is_some() && !given, value) {
                 (true, Some(value)) => (format!("{value:?}"), "from auth.domain".to_owned()),
-                (_, value) => (format!("{:?}", value.unwrap_or_default()), origin.clone()),
+                (_, value) => (format!("{:?}", value.unwrap_or_default()), source.clone()),
             }
         };
         match (key, setting.shown, setting.kind) {
@@ -88,23 +88,23 @@ impl Settings {
                         format!("{route} = {:?}", names.join(","))
                     })
                     .collect();
-                (format!("{{{}}}", pairs.join(", ")), origin)
+                (format!("{{{}}}", pairs.join(", ")), source)
             }
-            (_, Shown::UrlPassword, _) => (format!("{:?}", self.database.url.redacted()), origin),
+            (_, Shown::UrlPassword, _) => (format!("{:?}", self.database.url.redacted()), source),
             (_, Shown::Secret, _) => {
-                let empty = self.origins.raw(key).is_none_or(|v| v.is_empty());
+                let empty = self.sources.raw(key).is_none_or(|v| v.is_empty());
                 (
                     if empty {
                         "\"\"".into()
                     } else {
                         REDACTED.into()
                     },
-                    origin,
+                    source,
                 )
             }
             (_, Shown::Plain, kind) => {
-                let value = self.origins.merged.get::<Value>(key).ok();
-                (render(value, kind), origin)
+                let value = self.sources.merged.get::<Value>(key).ok();
+                (render(value, kind), source)
             }
         }
     }

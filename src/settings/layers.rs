@@ -60,7 +60,7 @@ impl Source for EnvLayer {
     fn collect(&self) -> Result<config::Map<String, Value>, ConfigError> {
         let mut map = config::Map::new();
         for (key, value, variable) in &self.entries {
-            let origin = format!("environment variable {variable}");
+            let source = format!("environment variable {variable}");
             // A list's value is comma-separated.
             let is_list = schema::find(key).is_some_and(|s| s.kind == schema::Kind::List);
             let kind = if is_list {
@@ -69,13 +69,13 @@ impl Source for EnvLayer {
                         .split(',')
                         .map(str::trim)
                         .filter(|s| !s.is_empty())
-                        .map(|s| Value::new(Some(&origin), ValueKind::String(s.to_owned())))
+                        .map(|s| Value::new(Some(&source), ValueKind::String(s.to_owned())))
                         .collect(),
                 )
             } else {
                 ValueKind::String(value.clone())
             };
-            map.insert(key.clone(), Value::new(Some(&origin), kind));
+            map.insert(key.clone(), Value::new(Some(&source), kind));
         }
         Ok(map)
     }

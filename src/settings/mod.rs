@@ -4,15 +4,17 @@
 //! `config/local.toml` (optional, git-ignored) → the seed's environment names
 //! (`AUTH0_DOMAIN`, `API_IDENTIFIER`, `DATABASE_URL`) → `APP__SECTION__KEY`.
 //! Every value remembers where it came from, so a bad one stops start-up with
-//! a message naming the key and its origin.
+//! a message naming the key and its source.
 //!
 //! Here: the typed settings and `load`. `layers.rs`: environment variables as
 //! a layer. `validate.rs`: every rule on a value. `describe.rs`: `todoapi check`.
 
+mod database;
 mod describe;
 mod layers;
 pub mod net;
 pub mod schema;
+mod sources;
 mod validate;
 
 use std::collections::{BTreeMap, HashMap};
@@ -21,14 +23,16 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
-use config::{Config, File, FileFormat, Value};
+use config::{Config, File, FileFormat};
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use url::Url;
 
 use crate::policy::{FilterBackend, Ownership, PaginationClass, PermissionClass, UsernameHandler};
+pub use database::{DatabaseUrl, DatabaseUrlError};
 use layers::EnvLayer;
 pub use net::{IpNet, TrustedProxies};
+pub use sources::Sources;
 pub use validate::is_hmac;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +76,7 @@ pub struct Settings {
     pub tasks: TasksSettings,
     pub cors: CorsSettings,
     /// Where each effective value came from (`todoapi check` prints it).
-    pub origins: Origins,
+    pub sources: Sources,
 }
 
 #[derive(Debug, Clone)]
@@ -106,61 +110,6 @@ pub struct DatabaseSettings {
     pub pool_size: u32,
     pub migrate_on_start: bool,
     pub timeout_secs: u64,
-}
-
-/// The backend follows the URL: `postgres://…` or a SQLite path (`sqlite://` optional).
-#[derive(Clone, PartialEq, Eq)]
-pub enum DatabaseUrl {
-    Sqlite(PathBuf),
-    Postgres(String),
-}
-
-impl DatabaseUrl {
-    pub fn parse(raw: &str) -> Result<Self, DatabaseUrlError> {
-        let raw = raw.trim();
-        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-            Url::parse(raw).map_err(DatabaseUrlError::Postgres)?;
-            return Ok(DatabaseUrl::Postgres(raw.to_owned()));
-        }
-        let path = raw.strip_prefix("sqlite://").unwrap_or(raw);
-        if path.is_empty() {
-            return Err(DatabaseUrlError::Empty);
-        }
-        if path.contains("://") {
-            return Err(DatabaseUrlError::Scheme);
-        }
-        Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
-    }
-
-    /// The URL with any password replaced, for logs and `todoapi check`.
-    pub fn redacted(&self) -> String {
-        match self {
-            DatabaseUrl::Sqlite(path) => path.display().to_string(),
-            DatabaseUrl::Postgres(raw) => match Url::parse(raw) {
-                Ok(mut url) if url.password().is_some() => {
-                    let _ = url.set_password(Some("********"));
-                    url.to_string()
-                }
-                _ => raw.clone(),
-            },
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum DatabaseUrlError {
-    #[error("is not a valid PostgreSQL URL ({0})")]
-    Postgres(url::ParseError),
-    #[error("is empty; give a SQLite file path or a postgres:// URL")]
-    Empty,
-    #[error("has an unknown scheme; use a SQLite file path or postgres://")]
-    Scheme,
-}
-
-impl fmt::Debug for DatabaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.redacted())
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -326,57 +275,13 @@ pub struct CorsSettings {
     pub allowed_origins: Vec<String>,
 }
 
-/// Why settings could not be loaded: every problem, each naming its key and origin.
+/// Why settings could not be loaded: every problem, each naming its key and source.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("{0}")]
     Load(String),
     #[error("invalid settings:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<String>),
-}
-
-/// Tells where a setting's value came from: each layer alone, highest first
-/// (config keeps an origin per value but loses it on the way out).
-#[derive(Clone, Default)]
-pub struct Origins {
-    layers: Arc<Vec<(String, Config)>>,
-    /// All layers merged: the effective values, as `todoapi check` shows them.
-    merged: Arc<Config>,
-}
-
-impl Origins {
-    /// The file or environment variable that set `key`, else "built-in default".
-    pub fn of(&self, key: &str) -> String {
-        self.layers
-            .iter()
-            .find(|(_, layer)| layer.get::<Value>(key).is_ok())
-            .map(|(name, _)| name.clone())
-            .unwrap_or_else(|| "built-in default".to_owned())
-    }
-}
-
-impl Origins {
-    /// Whether any layer sets `key`.
-    fn sets(&self, key: &str) -> bool {
-        self.layers
-            .iter()
-            .any(|(_, layer)| layer.get::<Value>(key).is_ok())
-    }
-
-    /// The value `key` has in the layer that set it, as text.
-    fn raw(&self, key: &str) -> Option<String> {
-        self.layers
-            .iter()
-            .find_map(|(_, layer)| layer.get_string(key).ok())
-    }
-}
-
-impl fmt::Debug for Origins {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list()
-            .entries(self.layers.iter().map(|(name, _)| name))
-            .finish()
-    }
 }
 
 impl Settings {
@@ -464,9 +369,9 @@ pub fn load(dir: &Path, env: &HashMap<String, String>) -> Result<Settings, Setti
             layers.push((path.display().to_string(), single));
         }
     }
-    let origins = Origins {
+    let sources = Sources {
         layers: Arc::new(layers),
         merged: Arc::new(config.clone()),
     };
-    validate::validate(profile, &config, origins)
+    validate::validate(profile, &config, sources)
 }

@@ -43,7 +43,7 @@ pub struct Setting {
     pub help: &'static str,
 }
 
-const fn setting(
+pub(super) const fn setting(
     key: &'static str,
     default: &'static str,
     kind: Kind,
@@ -59,7 +59,11 @@ const fn setting(
     }
 }
 
-const fn secret(key: &'static str, default: &'static str, help: &'static str) -> Setting {
+pub(super) const fn secret(
+    key: &'static str,
+    default: &'static str,
+    help: &'static str,
+) -> Setting {
     Setting {
         key,
         default,
@@ -70,377 +74,13 @@ const fn secret(key: &'static str, default: &'static str, help: &'static str) ->
     }
 }
 
-const fn aliased(mut s: Setting, alias: &'static str) -> Setting {
+pub(super) const fn aliased(mut s: Setting, alias: &'static str) -> Setting {
     s.alias = Some(alias);
     s
 }
 
-use Kind::{Boolean, Integer, List, Map, Text};
-
-/// Every setting, in the order of `config/default.toml`.
-pub const SETTINGS: &[Setting] = &[
-    setting("server.host", "\"127.0.0.1\"", Text, "address to listen on"),
-    setting("server.port", "8000", Integer, "port (0 = any free port)"),
-    setting(
-        "server.workers",
-        "0",
-        Integer,
-        "worker threads; 0 = one per CPU core",
-    ),
-    setting(
-        "server.backlog",
-        "2048",
-        Integer,
-        "connections the kernel may queue before they are accepted (a burst beyond it waits a second); 1 to 65535",
-    ),
-    setting(
-        "server.max_body_bytes",
-        "65536",
-        Integer,
-        "larger request bodies get 413",
-    ),
-    setting(
-        "server.max_header_bytes",
-        "16384",
-        Integer,
-        "request line and headers; more gets 431 (1024 to 131072)",
-    ),
-    setting(
-        "server.trusted_proxies",
-        "[]",
-        List,
-        "proxies (addresses or CIDRs, e.g. \"10.0.0.0/8\") whose X-Forwarded-For/-Proto/-Host are believed; empty = none",
-    ),
-    setting(
-        "server.shutdown_drain_secs",
-        "3",
-        Integer,
-        "on SIGTERM, first keep serving this long with every response closing its connection (proxies move off)",
-    ),
-    setting(
-        "server.shutdown_timeout_secs",
-        "30",
-        Integer,
-        "then: stop accepting, let in-flight requests finish for up to this, and exit 0",
-    ),
-    setting(
-        "server.time_zone",
-        "\"UTC\"",
-        Text,
-        "Django's TIME_ZONE: \"today\" for a new task's dates (an IANA name, e.g. Europe/Paris)",
-    ),
-    setting(
-        "server.static_dir",
-        "\"\"",
-        Text,
-        "a folder of static files served at / (the SPA in development); empty = none",
-    ),
-    Setting {
-        shown: Shown::UrlPassword,
-        ..aliased(
-            setting(
-                "database.url",
-                "\"var/todoapi.sqlite3\"",
-                Text,
-                "a SQLite path (sqlite:// optional) or postgres://user:pass@host/db",
-            ),
-            "DATABASE_URL",
-        )
-    },
-    setting(
-        "database.pool_size",
-        "0",
-        Integer,
-        "connections; 0 = one per CPU core (at least 2)",
-    ),
-    setting(
-        "database.migrate_on_start",
-        "true",
-        Boolean,
-        "serve applies pending migrations first",
-    ),
-    setting(
-        "database.timeout_secs",
-        "5",
-        Integer,
-        "budget of a database call (a pooled connection and the query); then 503",
-    ),
-    aliased(
-        setting(
-            "auth.domain",
-            "\"\"",
-            Text,
-            "the Auth0 tenant, e.g. example.eu.auth0.com",
-        ),
-        "AUTH0_DOMAIN",
-    ),
-    aliased(
-        setting(
-            "auth.audience",
-            "[]",
-            List,
-            "the API identifier(s), a string or a list; required in production",
-        ),
-        "API_IDENTIFIER",
-    ),
-    setting(
-        "auth.issuer",
-        "\"\"",
-        Text,
-        "the exact iss accepted; default https://{domain}/",
-    ),
-    setting(
-        "auth.jwks_uri",
-        "\"\"",
-        Text,
-        "default https://{domain}/.well-known/jwks.json; https, plain http only to loopback",
-    ),
-    setting(
-        "auth.algorithms",
-        "[\"RS256\"]",
-        List,
-        "accepted alg: RS/PS 256/384/512, HS256/384/512 with auth.secret; none never",
-    ),
-    setting(
-        "auth.leeway_secs",
-        "0",
-        Integer,
-        "clock skew allowed on exp and nbf",
-    ),
-    setting(
-        "auth.token_cache_size",
-        "10000",
-        Integer,
-        "verified tokens remembered (each hit re-checks exp, nbf and its key); 0 = verify every request",
-    ),
-    setting(
-        "auth.user_cache_secs",
-        "5",
-        Integer,
-        "how long a remembered token's user row is believed (a disabled user is refused within this); 0 = read it every request",
-    ),
-    setting(
-        "auth.header_prefix",
-        "\"Bearer\"",
-        Text,
-        "the Authorization scheme, matched case-insensitively",
-    ),
-    setting(
-        "auth.username_handler",
-        "\"auth0user\"",
-        Text,
-        "auth0user (every token is the user auth0user), sub (a user per subject), claim:<name>",
-    ),
-    secret(
-        "auth.secret",
-        "\"\"",
-        "shared secret, only for HS256/384/512",
-    ),
-    setting(
-        "auth.issuers.<name>.issuer",
-        "\"\"",
-        Text,
-        "another identity provider trusted beside the tenant (a custom domain, a second tenant), under a name of yours: the exact iss of its tokens",
-    ),
-    setting(
-        "auth.issuers.<name>.jwks_uri",
-        "\"\"",
-        Text,
-        "its key set; default {issuer}.well-known/jwks.json (a custom domain names its tenant's)",
-    ),
-    setting(
-        "auth.issuers.<name>.audience",
-        "[]",
-        List,
-        "the aud its tokens carry; default auth.audience",
-    ),
-    setting(
-        "auth.issuers.<name>.algorithms",
-        "[]",
-        List,
-        "RS/PS 256/384/512; default auth.algorithms less HS* (the shared secret is the tenant's)",
-    ),
-    setting(
-        "auth.issuers.<name>.username_handler",
-        "\"\"",
-        Text,
-        "how its tokens map to a user; default auth.username_handler",
-    ),
-    setting(
-        "auth.jwks.refresh_secs",
-        "600",
-        Integer,
-        "background refresh of the tenant's key set",
-    ),
-    setting(
-        "auth.jwks.cooldown_secs",
-        "30",
-        Integer,
-        "an unknown kid refetches at most once per this",
-    ),
-    setting("auth.jwks.timeout_secs", "5", Integer, "per fetch"),
-    setting(
-        "auth.jwks.retry_max_secs",
-        "30",
-        Integer,
-        "backoff ceiling while fetches fail",
-    ),
-    setting(
-        "auth.jwks.min_refresh_secs",
-        "60",
-        Integer,
-        "floor of an earlier refresh asked by Cache-Control: max-age",
-    ),
-    setting(
-        "auth.jwks.max_stale_secs",
-        "86400",
-        Integer,
-        "fetched keys stay trusted this long while refreshes fail; then 503",
-    ),
-    setting(
-        "auth.dev_issuer.enabled",
-        "false",
-        Boolean,
-        "the development issuer, a local stand-in for a tenant; refused in production",
-    ),
-    setting(
-        "auth.dev_issuer.key_path",
-        "\"var/dev_issuer_key.pem\"",
-        Text,
-        "its RSA-2048 key, created on first run (mode 0600)",
-    ),
-    setting(
-        "auth.dev_issuer.issuer",
-        "\"\"",
-        Text,
-        "its iss; default the server's own base URL",
-    ),
-    setting(
-        "auth.dev_issuer.client_id",
-        "\"todoapi-dev\"",
-        Text,
-        "for the client-credentials grant at /oauth/token",
-    ),
-    secret(
-        "auth.dev_issuer.client_secret",
-        "\"todoapi-dev-secret\"",
-        "for the client-credentials grant at /oauth/token",
-    ),
-    setting(
-        "auth.dev_issuer.scope",
-        "\"read:tasks write:tasks\"",
-        Text,
-        "scope of its tokens",
-    ),
-    setting(
-        "auth.dev_issuer.token_lifetime_secs",
-        "86400",
-        Integer,
-        "default lifetime of its tokens",
-    ),
-    setting(
-        "auth.dev_issuer.callback_urls",
-        "[\"http://localhost:4200/callback\", \"http://localhost:8080/callback\"]",
-        List,
-        "where /authorize may send a browser back, besides the server's own origin",
-    ),
-    setting(
-        "auth.dev_issuer.logout_urls",
-        "[\"http://localhost:4200\", \"http://localhost:8080\"]",
-        List,
-        "where /v2/logout may send a browser back, besides the server's own origin",
-    ),
-    setting(
-        "rest_framework.default_permission_classes",
-        "[\"IsAuthenticated\"]",
-        List,
-        "DRF's DEFAULT_PERMISSION_CLASSES: the classes of routes that declare none, all must pass",
-    ),
-    setting(
-        "rest_framework.default_permission",
-        "\"\"",
-        Text,
-        "one class, the older form: when set, it replaces default_permission_classes",
-    ),
-    setting(
-        "rest_framework.default_pagination_class",
-        "\"\"",
-        Text,
-        "DRF's DEFAULT_PAGINATION_CLASS: PageNumberPagination, LimitOffsetPagination or CursorPagination; empty = lists are bare arrays (the original)",
-    ),
-    setting(
-        "rest_framework.page_size",
-        "0",
-        Integer,
-        "DRF's PAGE_SIZE: items per page (LimitOffsetPagination's default limit); a pagination class needs it",
-    ),
-    setting(
-        "rest_framework.page_size_query_param",
-        "\"\"",
-        Text,
-        "a query parameter (e.g. page_size) with which a client sets the page size; empty = none",
-    ),
-    setting(
-        "rest_framework.max_page_size",
-        "1000",
-        Integer,
-        "the most page_size_query_param may ask for",
-    ),
-    setting(
-        "rest_framework.max_limit",
-        "1000",
-        Integer,
-        "LimitOffsetPagination: the most ?limit= may ask for",
-    ),
-    setting(
-        "rest_framework.default_filter_backends",
-        "[]",
-        List,
-        "DRF's DEFAULT_FILTER_BACKENDS: SearchFilter (?search=), OrderingFilter (?ordering=); empty = none (the original)",
-    ),
-    setting(
-        "rest_framework.search_param",
-        "\"search\"",
-        Text,
-        "DRF's SEARCH_PARAM: SearchFilter's query parameter",
-    ),
-    setting(
-        "rest_framework.ordering_param",
-        "\"ordering\"",
-        Text,
-        "DRF's ORDERING_PARAM: OrderingFilter's query parameter",
-    ),
-    setting(
-        "rest_framework.permissions",
-        "{}",
-        Map,
-        "route name -> classes (a list, or a comma-separated string); wins over code and default",
-    ),
-    setting(
-        "rest_framework.pagination",
-        "{}",
-        Map,
-        "list route name -> its pagination class (None: unpaginated); wins over the default",
-    ),
-    setting(
-        "rest_framework.filters",
-        "{}",
-        Map,
-        "list route name -> its filter backends (a list, or a comma-separated string); wins over the default",
-    ),
-    setting(
-        "tasks.ownership",
-        "\"shared\"",
-        Text,
-        "shared (everyone sees every task, the original at v1.11) or creator (each sees their own, v1.14)",
-    ),
-    setting(
-        "cors.allowed_origins",
-        "[]",
-        List,
-        "origins a browser may call from (* any); empty = none",
-    ),
-];
+mod table;
+pub use table::SETTINGS;
 
 pub fn find(key: &str) -> Option<&'static Setting> {
     SETTINGS.iter().find(|s| matches(s.key, key))
@@ -496,25 +136,10 @@ pub fn nearest(key: &str) -> Option<&'static str> {
     }
     SETTINGS
         .iter()
-        .map(|s| (edit_distance(key, s.key), s.key))
+        .map(|s| (strsim::levenshtein(key, s.key), s.key))
         .filter(|(d, known)| *d <= known.len() / 3 + 1)
         .min()
         .map(|(_, known)| known)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
-        }
-    }
-    row[b.len()]
 }
 
 /// What `config/default.toml` says before its keys, and before some sections.

@@ -7,17 +7,19 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use config::{Config, Value, ValueKind};
-use jsonwebtoken::Algorithm;
 use url::Url;
 
 use super::schema::{self, Kind};
 use super::*;
 
+mod auth;
 mod issuers;
+mod keys;
 mod rest_framework;
+use auth::auth;
+pub use keys::is_hmac;
 use rest_framework::rest_framework;
 
 /// actix-web's own limit on a request head.
@@ -26,21 +28,21 @@ const MAX_HEADER_BYTES_CEILING: usize = 128 * 1024;
 /// Reads typed values out of the merged layers, collecting every problem.
 pub(super) struct Reader<'a> {
     config: &'a Config,
-    origins: &'a Origins,
+    sources: &'a Sources,
     problems: Vec<String>,
 }
 
 impl<'a> Reader<'a> {
-    pub(super) fn new(config: &'a Config, origins: &'a Origins) -> Self {
+    pub(super) fn new(config: &'a Config, sources: &'a Sources) -> Self {
         Reader {
             config,
-            origins,
+            sources,
             problems: Vec::new(),
         }
     }
 
     fn problem(&mut self, key: &str, message: impl Into<String>) {
-        let origin = self.origins.of(key);
+        let origin = self.sources.of(key);
         self.problems
             .push(format!("{key} (from {origin}): {}", message.into()));
     }
@@ -173,9 +175,9 @@ impl<'a> Reader<'a> {
 }
 
 /// Every key a layer sets that the schema does not know.
-pub(super) fn unknown_keys(origins: &Origins) -> Vec<String> {
+pub(super) fn unknown_keys(sources: &Sources) -> Vec<String> {
     let mut problems = Vec::new();
-    for (origin, layer) in origins.layers.iter() {
+    for (source, layer) in sources.layers.iter() {
         let keys = layer
             .clone()
             .try_deserialize::<serde_json::Value>()
@@ -186,13 +188,13 @@ pub(super) fn unknown_keys(origins: &Origins) -> Vec<String> {
             .filter(|k| !k.is_empty() && !schema::is_known(k))
         {
             if let Some((_, replaced)) = schema::RETIRED.iter().find(|(old, _)| old == key) {
-                problems.push(format!("{key} (from {origin}): {replaced}"));
+                problems.push(format!("{key} (from {source}): {replaced}"));
                 continue;
             }
             let hint = schema::nearest(key)
                 .map(|k| format!("; did you mean {k}?"))
                 .unwrap_or_default();
-            problems.push(format!("{key} (from {origin}): unknown setting{hint}"));
+            problems.push(format!("{key} (from {source}): unknown setting{hint}"));
         }
     }
     problems
@@ -202,10 +204,10 @@ pub(super) fn unknown_keys(origins: &Origins) -> Vec<String> {
 pub(super) fn validate(
     profile: Profile,
     config: &Config,
-    origins: Origins,
+    sources: Sources,
 ) -> Result<Settings, SettingsError> {
-    let mut problems = unknown_keys(&origins);
-    let mut r = Reader::new(config, &origins);
+    let mut problems = unknown_keys(&sources);
+    let mut r = Reader::new(config, &sources);
     let server = server(&mut r);
     let database = database(&mut r);
     let auth = auth(&mut r, profile);
@@ -224,7 +226,7 @@ pub(super) fn validate(
         rest_framework,
         tasks,
         cors,
-        origins,
+        sources,
     })
 }
 
@@ -318,225 +320,6 @@ fn database(r: &mut Reader) -> DatabaseSettings {
     }
 }
 
-fn auth(r: &mut Reader, profile: Profile) -> AuthSettings {
-    let production = profile == Profile::Production;
-    let domain = r.text("auth.domain").trim().to_owned();
-    if !domain.is_empty()
-        && (domain.contains('/') || domain.contains(':') || domain.contains(char::is_whitespace))
-    {
-        r.problem(
-            "auth.domain",
-            format!("{domain:?} must be a bare host name such as \"example.auth0.com\", not a URL"),
-        );
-    }
-    let tenant = tenant(r, &domain);
-    let audience = r.list("auth.audience");
-    if production && audience.is_empty() {
-        r.problem(
-            "auth.audience",
-            "must be set in production: without it any token of the tenant would be accepted",
-        );
-    }
-    let secret = Some(r.text("auth.secret"))
-        .filter(|s| !s.is_empty())
-        .map(Secret);
-    let mut algorithms = Vec::new();
-    let alg_names = r.list("auth.algorithms");
-    if alg_names.is_empty() {
-        r.problem("auth.algorithms", "must name at least one algorithm");
-    }
-    for name in alg_names {
-        match parse_algorithm(&name) {
-            Ok(alg) => {
-                if is_hmac(alg) && secret.is_none() {
-                    r.problem(
-                        "auth.algorithms",
-                        format!("{name} needs a shared secret in auth.secret"),
-                    );
-                }
-                algorithms.push(alg);
-            }
-            Err(msg) => r.problem("auth.algorithms", msg),
-        }
-    }
-    let header_prefix = r.text("auth.header_prefix").trim().to_owned();
-    if header_prefix.is_empty() || header_prefix.contains(char::is_whitespace) {
-        r.problem("auth.header_prefix", "must be one word, such as \"Bearer\"");
-    }
-    let username_handler = match r.text("auth.username_handler").parse::<UsernameHandler>() {
-        Ok(h) => h,
-        Err(e) => {
-            r.problem("auth.username_handler", e.to_string());
-            UsernameHandler::Auth0User
-        }
-    };
-    let dev_issuer = dev_issuer(r, production, &audience);
-    let issuers = issuers::issuers(
-        r,
-        issuers::Defaults {
-            audience: &audience,
-            algorithms: &algorithms,
-            username_handler: &username_handler,
-            production,
-        },
-    );
-    if production && tenant.is_none() && issuers.is_empty() {
-        r.problem(
-            "auth.domain",
-            "must be set in production (or auth.issuer and auth.jwks_uri, or an auth.issuers entry)",
-        );
-    }
-    let mut seen: Vec<&str> = tenant.iter().map(|t| t.issuer.as_str()).collect();
-    for entry in &issuers {
-        if seen.contains(&entry.issuer.as_str()) {
-            r.problem(
-                &format!("auth.issuers.{}.issuer", entry.name),
-                format!(
-                    "{:?} is trusted already: each iss picks one provider",
-                    entry.issuer
-                ),
-            );
-        }
-        seen.push(&entry.issuer);
-    }
-    AuthSettings {
-        issuers,
-        domain: Some(domain).filter(|d| !d.is_empty()),
-        audience,
-        tenant,
-        algorithms,
-        leeway_secs: r.integer("auth.leeway_secs"),
-        token_cache_size: r.integer("auth.token_cache_size"),
-        user_cache_secs: r.integer("auth.user_cache_secs"),
-        header_prefix,
-        username_handler,
-        secret,
-        jwks: jwks(r),
-        dev_issuer,
-    }
-}
-
-/// `auth.issuer` and `auth.jwks_uri`, given or derived from the domain: both or neither.
-fn tenant(r: &mut Reader, domain: &str) -> Option<Tenant> {
-    let given_issuer = r.text("auth.issuer");
-    let given_jwks_uri = r.text("auth.jwks_uri");
-    let issuer = match (given_issuer.trim(), domain.is_empty()) {
-        ("", true) => None,
-        ("", false) => Some(format!("https://{domain}/")),
-        (iss, _) => Some(iss.to_owned()),
-    };
-    let jwks_uri = match (given_jwks_uri.trim(), domain.is_empty()) {
-        ("", true) => None,
-        ("", false) => Url::parse(&format!("https://{domain}/.well-known/jwks.json")).ok(),
-        (uri, _) => match parse_jwks_uri(uri) {
-            Ok(url) => Some(url),
-            Err(msg) => {
-                r.problem("auth.jwks_uri", msg);
-                None
-            }
-        },
-    };
-    if issuer.is_some() != (jwks_uri.is_some() || !given_jwks_uri.trim().is_empty()) {
-        r.problem(
-            "auth.issuer",
-            "auth.issuer and auth.jwks_uri go together: set auth.domain, or both",
-        );
-    }
-    // Both or neither: a half-configured tenant was reported above.
-    match (issuer, jwks_uri) {
-        (Some(issuer), Some(jwks_uri)) => Some(Tenant { issuer, jwks_uri }),
-        _ => None,
-    }
-}
-
-fn jwks(r: &mut Reader) -> JwksSettings {
-    let positive = |r: &mut Reader, key: &str| -> u64 {
-        let n = r.integer(key);
-        if n == 0 {
-            r.problem(key, "must be greater than 0");
-        }
-        n
-    };
-    JwksSettings {
-        refresh_secs: positive(r, "auth.jwks.refresh_secs"),
-        cooldown_secs: r.integer("auth.jwks.cooldown_secs"),
-        timeout_secs: positive(r, "auth.jwks.timeout_secs"),
-        retry_max_secs: positive(r, "auth.jwks.retry_max_secs"),
-        min_refresh_secs: r.integer("auth.jwks.min_refresh_secs"),
-        max_stale_secs: positive(r, "auth.jwks.max_stale_secs"),
-    }
-}
-
-fn dev_issuer(r: &mut Reader, production: bool, audience: &[String]) -> DevIssuerSettings {
-    let enabled = r.boolean("auth.dev_issuer.enabled");
-    let key_path = r.text("auth.dev_issuer.key_path");
-    let issuer = r.text("auth.dev_issuer.issuer");
-    let client_id = r.text("auth.dev_issuer.client_id");
-    let client_secret = r.text("auth.dev_issuer.client_secret");
-    let token_lifetime_secs: u64 = r.integer("auth.dev_issuer.token_lifetime_secs");
-    if enabled && production {
-        r.problem(
-            "auth.dev_issuer.enabled",
-            "must be false in production: the development issuer signs tokens for anyone who asks",
-        );
-    }
-    if enabled {
-        if key_path.trim().is_empty() {
-            r.problem("auth.dev_issuer.key_path", "must not be empty");
-        }
-        if client_id.trim().is_empty() {
-            r.problem(
-                "auth.dev_issuer.client_id",
-                "the development issuer needs a client id",
-            );
-        }
-        if client_secret.is_empty() {
-            r.problem(
-                "auth.dev_issuer.client_secret",
-                "the development issuer needs a client secret",
-            );
-        }
-        if token_lifetime_secs == 0 {
-            r.problem(
-                "auth.dev_issuer.token_lifetime_secs",
-                "must be greater than 0",
-            );
-        }
-        if !issuer.trim().is_empty() && Url::parse(issuer.trim()).is_err() {
-            r.problem("auth.dev_issuer.issuer", format!("{issuer:?} is not a URL"));
-        }
-    }
-    DevIssuerSettings {
-        enabled,
-        key_path: PathBuf::from(key_path.trim()),
-        issuer: Some(issuer.trim().to_owned()).filter(|s| !s.is_empty()),
-        audience: audience
-            .first()
-            .cloned()
-            .unwrap_or_else(|| DEV_AUDIENCE.to_owned()),
-        client_id: client_id.trim().to_owned(),
-        client_secret: Secret(client_secret),
-        scope: r.text("auth.dev_issuer.scope"),
-        token_lifetime_secs,
-        callback_urls: urls(r, "auth.dev_issuer.callback_urls"),
-        logout_urls: urls(r, "auth.dev_issuer.logout_urls"),
-    }
-}
-
-/// A list of absolute http(s) URLs.
-fn urls(r: &mut Reader, key: &str) -> Vec<Url> {
-    let mut out = Vec::new();
-    for text in r.list(key) {
-        match Url::parse(&text) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
-                out.push(url)
-            }
-            _ => r.problem(key, format!("{text:?} is not an http(s) URL")),
-        }
-    }
-    out
-}
-
 fn tasks(r: &mut Reader) -> TasksSettings {
     let ownership = match r.text("tasks.ownership").parse::<Ownership>() {
         Ok(o) => o,
@@ -559,53 +342,6 @@ fn cors(r: &mut Reader) -> CorsSettings {
 }
 
 /// https anywhere; plain http only to loopback (tests and development).
-pub(super) fn parse_jwks_uri(raw: &str) -> Result<Url, String> {
-    let url = Url::parse(raw).map_err(|e| format!("{raw:?} is not a valid URL ({e})"))?;
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(format!(
-            "{raw:?} uses plain http to a non-loopback host; use https"
-        )),
-        other => Err(format!("{raw:?} has scheme {other:?}; use https")),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
-pub(super) fn parse_algorithm(name: &str) -> Result<Algorithm, String> {
-    if name.eq_ignore_ascii_case("none") {
-        return Err("\"none\" (unsigned tokens) is never allowed".into());
-    }
-    match Algorithm::from_str(name) {
-        Ok(
-            alg @ (Algorithm::RS256
-            | Algorithm::RS384
-            | Algorithm::RS512
-            | Algorithm::PS256
-            | Algorithm::PS384
-            | Algorithm::PS512
-            | Algorithm::HS256
-            | Algorithm::HS384
-            | Algorithm::HS512),
-        ) => Ok(alg),
-        _ => Err(format!(
-            "unsupported algorithm {name:?}; use RS256, RS384, RS512, PS256, PS384, PS512 or HS256, HS384, HS512"
-        )),
-    }
-}
-
-pub fn is_hmac(alg: Algorithm) -> bool {
-    matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512)
-}
-
 fn check_origin(origin: &str) -> Result<(), String> {
     if origin == "*" {
         return Ok(());

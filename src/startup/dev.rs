@@ -27,7 +27,7 @@ pub fn available(settings: &Settings) -> Result<(), StartError> {
     Err(StartError::Settings(vec![format!(
         "auth.dev_issuer.enabled (from {}): this build has no development issuer \
          (it was built without the dev-issuer feature)",
-        settings.origins.of("auth.dev_issuer.enabled")
+        settings.sources.of("auth.dev_issuer.enabled")
     )]))
 }
 

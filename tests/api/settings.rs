@@ -52,15 +52,15 @@ fn layers_apply_in_order_file_then_environment() {
         (2222, 3, 3)
     );
     assert_eq!(
-        s.origins.of("server.port"),
+        s.sources.of("server.port"),
         dir.path().join("local.toml").display().to_string()
     );
     assert_eq!(
-        s.origins.of("server.workers"),
+        s.sources.of("server.workers"),
         dir.path().join("test.toml").display().to_string()
     );
     assert_eq!(
-        s.origins.of("server.host"),
+        s.sources.of("server.host"),
         dir.path().join("default.toml").display().to_string()
     );
 
@@ -71,7 +71,7 @@ fn layers_apply_in_order_file_then_environment() {
     .unwrap();
     assert_eq!(s.server.port, 3333);
     assert_eq!(
-        s.origins.of("server.port"),
+        s.sources.of("server.port"),
         "environment variable APP__SERVER__PORT"
     );
 
@@ -110,7 +110,7 @@ fn seed_names_are_aliases_below_app_variables() {
         DatabaseUrl::Postgres("postgres://todo:pw@db.internal/todo".into())
     );
     assert_eq!(
-        s.origins.of("auth.domain"),
+        s.sources.of("auth.domain"),
         "environment variable AUTH0_DOMAIN"
     );
 

@@ -11,8 +11,8 @@
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use askama::Template;
 
+use super::pages::{error_page, sign_in_page, web_message};
 use super::token::browser_tokens;
 use crate::auth::users::MAX_USERNAME_CHARS;
 use crate::dev_issuer::DevIssuer;
@@ -52,6 +52,12 @@ struct Authorize {
     code_challenge: Option<String>,
     /// Every parameter as given, carried through the sign-in page.
     params: Vec<(String, String)>,
+}
+
+/// The sign-in form for this request, suggesting its login hint.
+fn page(request: &Authorize, problem: Option<&str>) -> HttpResponse {
+    let sub = request.login_hint.as_deref().unwrap_or(DEFAULT_SUB);
+    sign_in_page(&request.params, sub, problem)
 }
 
 /// Why a request is refused: on a page of ours (the client cannot be
@@ -215,7 +221,7 @@ pub(super) async fn get(
             error: "login_required",
             description: "Login required".into(),
         })),
-        (Some("login"), _) | (_, None) => Ok(sign_in_page(&request, None)),
+        (Some("login"), _) | (_, None) => Ok(page(&request, None)),
         (_, Some(user)) => complete(issuer, &request, user, None),
     }
 }
@@ -261,7 +267,7 @@ pub(super) async fn sign_in(
         || user.sub.chars().count() > MAX_USERNAME_CHARS
         || user.sub.contains('\0')
     {
-        return Ok(sign_in_page(
+        return Ok(page(
             &request,
             Some("Give a user: a sub such as auth0|alice, up to 150 characters."),
         ));
@@ -365,7 +371,7 @@ fn deliver(request: &Authorize, answer: &[(String, String)]) -> HttpResponse {
             redirect(&format!("{}{separator}{encoded}", request.redirect_uri))
         }
         Mode::Fragment => redirect(&format!("{}#{encoded}", request.redirect_uri)),
-        Mode::WebMessage => web_message(request, answer),
+        Mode::WebMessage => web_message(&request.redirect_uri, answer),
     }
 }
 
@@ -374,107 +380,4 @@ fn redirect(location: &str) -> HttpResponse {
         .insert_header((header::LOCATION, location))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish()
-}
-
-/// `response_mode=web_message`: a page for an iframe that posts the answer
-/// to its parent, the client's origin, as Auth0's does.
-fn web_message(request: &Authorize, answer: &[(String, String)]) -> HttpResponse {
-    let origin = url::Url::parse(&request.redirect_uri)
-        .map(|u| u.origin().ascii_serialization())
-        .unwrap_or_default();
-    let response: serde_json::Map<String, serde_json::Value> = answer
-        .iter()
-        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-        .collect();
-    let page = WebMessage {
-        message: serde_json::json!({ "type": "authorization_response", "response": response }),
-        origin: &origin,
-    };
-    let mut response = html(HttpResponse::Ok(), &page);
-    // Framed by the client's page only (CSP wins over X-Frame-Options).
-    if let Ok(value) = header::HeaderValue::from_str(&format!("frame-ancestors {origin}")) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, value);
-    }
-    response
-}
-
-/// The pages, as templates (`src/dev_issuer/templates/`): every value is
-/// HTML-escaped unless the template says otherwise.
-#[derive(Template)]
-#[template(path = "web_message.html")]
-struct WebMessage<'a> {
-    message: serde_json::Value,
-    origin: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "refused.html")]
-struct Refused<'a> {
-    message: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "sign_in.html")]
-struct SignInPage<'a> {
-    params: &'a [(String, String)],
-    sub: &'a str,
-    problem: Option<&'a str>,
-}
-
-/// A page, not cached; a template that fails to render is a 500.
-fn html(mut builder: actix_web::HttpResponseBuilder, page: &impl Template) -> HttpResponse {
-    match page.render() {
-        Ok(body) => builder
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(body),
-        Err(e) => actix_web::ResponseError::error_response(&ApiError::internal(format!(
-            "a sign-in page: {e}"
-        ))),
-    }
-}
-
-fn error_page(message: &str) -> HttpResponse {
-    html(HttpResponse::BadRequest(), &Refused { message })
-}
-
-fn sign_in_page(request: &Authorize, problem: Option<&str>) -> HttpResponse {
-    let page = SignInPage {
-        params: &request.params,
-        sub: request.login_hint.as_deref().unwrap_or(DEFAULT_SUB),
-        problem,
-    };
-    html(HttpResponse::Ok(), &page)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_value_is_escaped() {
-        let hostile = r#"<script>"a" & 'b'</script>"#;
-        let params = vec![(hostile.to_owned(), hostile.to_owned())];
-        let page = SignInPage {
-            params: &params,
-            sub: hostile,
-            problem: Some(hostile),
-        }
-        .render()
-        .unwrap_or_default();
-        assert!(!page.contains("<script>"), "{page}");
-        assert!(
-            page.contains("&#60;script&#62;&#34;a&#34; &#38; &#39;b&#39;"),
-            "{page}"
-        );
-        let message = WebMessage {
-            message: serde_json::json!({"state": "</script><script>alert(1)</script>"}),
-            origin: "http://x\"</script>",
-        }
-        .render()
-        .unwrap_or_default();
-        assert_eq!(message.matches("</script>").count(), 1, "{message}");
-    }
 }

@@ -7,6 +7,7 @@
 
 mod account;
 mod authorize;
+mod pages;
 mod token;
 
 use actix_web::http::{Method, header};

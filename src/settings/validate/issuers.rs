@@ -4,7 +4,8 @@
 
 use jsonwebtoken::Algorithm;
 
-use super::{IssuerSettings, Reader, is_hmac, parse_algorithm, parse_jwks_uri};
+use super::keys::{is_hmac, parse_algorithm, parse_jwks_uri};
+use super::{IssuerSettings, Reader};
 use crate::policy::UsernameHandler;
 
 /// What an entry takes from `auth` when it does not say.

@@ -125,7 +125,7 @@ fn per_route<T>(
         let key = format!("{map}.{route}");
         route_keys.push(RouteKey {
             route: name.clone(),
-            key: format!("{key} (from {})", r.origins.of(&key)),
+            key: format!("{key} (from {})", r.sources.of(&key)),
             lists,
         });
         let value = parse(r, &key, &text);
