@@ -18,7 +18,7 @@ use crate::auth::providers::Providers;
 use crate::auth::{Authenticator, CachePolicy};
 use crate::db::{Db, indexes};
 use crate::http::cors::CorsPolicy;
-use crate::http::proxy::Origin;
+use crate::http::proxy::Forwarded;
 use crate::policy::Ownership;
 use crate::rest::router::Router;
 use crate::settings::Settings;
@@ -264,7 +264,7 @@ impl Application {
                         Logger::new("%{client}xi %{method}xi %U %s %b %Dms")
                             .custom_request_replace("method", |req| req.method().to_string())
                             .custom_request_replace("client", move |req| {
-                                Origin::of_service(req, &trusted)
+                                Forwarded::of_service(req, &trusted)
                                     .client
                                     .map_or_else(|| "-".to_owned(), |ip| ip.to_string())
                             }),

@@ -12,9 +12,10 @@ use actix_web::http::header::{self, HeaderMap};
 
 use crate::settings::TrustedProxies;
 
-/// The request as the client made it, before any trusted proxy.
+/// The request as the client made it, before any trusted proxy (what
+/// RFC 7239 calls forwarded: for, proto, host).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
+pub struct Forwarded {
     /// The client's address; the peer's when it is not a trusted proxy.
     pub client: Option<IpAddr>,
     /// `http` or `https`.
@@ -23,12 +24,12 @@ pub struct Origin {
     pub host: Option<String>,
 }
 
-impl Origin {
-    pub fn of(req: &HttpRequest, trusted: &TrustedProxies) -> Origin {
+impl Forwarded {
+    pub fn of(req: &HttpRequest, trusted: &TrustedProxies) -> Forwarded {
         resolve(req.peer_addr().map(|a| a.ip()), req.headers(), trusted)
     }
 
-    pub fn of_service(req: &ServiceRequest, trusted: &TrustedProxies) -> Origin {
+    pub fn of_service(req: &ServiceRequest, trusted: &TrustedProxies) -> Forwarded {
         resolve(req.peer_addr().map(|a| a.ip()), req.headers(), trusted)
     }
 
@@ -48,14 +49,14 @@ fn values<'a>(headers: &'a HeaderMap, name: &str) -> Vec<&'a str> {
         .collect()
 }
 
-fn resolve(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &TrustedProxies) -> Origin {
+fn resolve(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &TrustedProxies) -> Forwarded {
     let own_host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .and_then(sanitize_host)
         .map(str::to_owned);
     let Some(peer) = peer.filter(|p| trusted.contains(*p)) else {
-        return Origin {
+        return Forwarded {
             client: peer,
             scheme: "http",
             host: own_host,
@@ -81,7 +82,7 @@ fn resolve(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &TrustedProxies) 
         .and_then(|h| sanitize_host(h))
         .map(str::to_owned)
         .or(own_host);
-    Origin {
+    Forwarded {
         client: Some(client),
         scheme,
         host,
@@ -147,7 +148,7 @@ mod tests {
         );
         assert_eq!(
             origin,
-            Origin {
+            Forwarded {
                 client: ip("198.51.100.7"),
                 scheme: "http",
                 host: Some("10.0.0.5:8000".into())
@@ -167,7 +168,7 @@ mod tests {
         );
         assert_eq!(
             origin,
-            Origin {
+            Forwarded {
                 client: ip("203.0.113.9"),
                 scheme: "https",
                 host: Some("todo.example.com".into())

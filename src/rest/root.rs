@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value};
 
 use super::route::API_PREFIX;
-use crate::http::proxy::Origin;
+use crate::http::proxy::Forwarded;
 use crate::state::AppState;
 
 /// `links`: each viewset's basename and its list pattern (`task/`).
@@ -36,9 +36,9 @@ pub fn get(
 
 /// `scheme://host` as the client addressed us (through trusted proxies only).
 pub fn base_url(req: &HttpRequest, state: &AppState) -> String {
-    let origin = Origin::of(req, &state.settings.server.trusted_proxies);
-    let host = origin
+    let forwarded = Forwarded::of(req, &state.settings.server.trusted_proxies);
+    let host = forwarded
         .host
         .unwrap_or_else(|| req.app_config().host().to_owned());
-    format!("{}://{host}", origin.scheme)
+    format!("{}://{host}", forwarded.scheme)
 }

@@ -18,7 +18,7 @@ use crate::auth::users::MAX_USERNAME_CHARS;
 use crate::dev_issuer::DevIssuer;
 use crate::dev_issuer::browser::{Grant, SignIn};
 use crate::error::ApiError;
-use crate::http::proxy::Origin;
+use crate::http::proxy::Forwarded;
 use crate::rest::parsers::{self, Data};
 use crate::state::AppState;
 
@@ -283,7 +283,7 @@ pub(super) async fn sign_in(
     let session = issuer.browsers.sign_in(user.clone());
     // Behind TLS (a proxy says so), the session also works in another site's
     // iframe (silent sign-in), as Auth0's does; plain http allows only Lax.
-    let https = Origin::of(&req, &state.settings.server.trusted_proxies).is_https();
+    let https = Forwarded::of(&req, &state.settings.server.trusted_proxies).is_https();
     let cookie = Cookie::build(SESSION_COOKIE, session)
         .path("/")
         .http_only(true)
