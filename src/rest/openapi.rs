@@ -30,11 +30,15 @@ pub(super) async fn view(
     state: web::Data<AppState>,
     docs: web::Data<ApiDocs>,
 ) -> Result<HttpResponse, ApiError> {
-    let issuers = state.authenticator.issuers();
+    let made = docs.document.get_or_init(|| {
+        let issuers = state.authenticator.issuers();
+        document(&docs.routes, &state.settings, &issuers, "")
+    });
+    let mut answer = made.clone();
     // The server as this client addressed it (so an imported collection's
     // base URL is right behind a proxy too).
-    let server = root::base_url(&req, &state);
-    Ok(HttpResponse::Ok().json(document(&docs.0, &state.settings, &issuers, &server)))
+    answer["servers"] = json!([{ "url": root::base_url(&req, &state) }]);
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 /// The whole document. `issuers`: every trusted issuer; `server`:

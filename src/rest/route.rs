@@ -221,8 +221,13 @@ pub struct RouteDoc {
     pub listing: Option<ListPolicy>,
 }
 
-/// Every route's [`RouteDoc`], for the schema view.
-pub struct ApiDocs(pub Vec<RouteDoc>);
+/// Every route's [`RouteDoc`], for the schema view, and the document made
+/// of them: made once (the first request), shared by every worker; only
+/// its `servers` is the request's own.
+pub struct ApiDocs {
+    pub routes: Vec<RouteDoc>,
+    pub document: Arc<std::sync::OnceLock<Value>>,
+}
 
 /// `task/{id:[0-9]+}/` as OpenAPI writes it, and its parameter.
 pub(super) fn openapi_path(pattern: &str) -> (String, Option<(String, String)>) {

@@ -44,6 +44,8 @@ pub struct Router {
     routes: Vec<Route>,
     /// The API root's links: a viewset's basename and its list path.
     links: Vec<(&'static str, String)>,
+    /// The OpenAPI document, once made (every worker's copy shares it).
+    document: Arc<std::sync::OnceLock<Value>>,
 }
 
 impl Router {
@@ -211,7 +213,10 @@ impl Router {
 
     /// Adds every route to an app (once per worker).
     pub fn configure(&self, cfg: &mut web::ServiceConfig, rf: &RestFrameworkSettings) {
-        cfg.app_data(web::Data::new(ApiDocs(self.describe(rf))));
+        cfg.app_data(web::Data::new(ApiDocs {
+            routes: self.describe(rf),
+            document: self.document.clone(),
+        }));
         for route in self.all() {
             cfg.service(resource(route, rf));
         }
