@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use super::claims::Claims;
 use super::keys::VerifyingKey;
-use super::token::Claims;
 use crate::db::models::User;
 
 pub type TokenHash = [u8; 32];
@@ -53,10 +53,7 @@ impl Entry {
         claims: Arc<Claims>,
         user: Arc<User>,
     ) -> Self {
-        let exp = claims
-            .get("exp")
-            .and_then(serde_json::Value::as_f64)
-            .unwrap_or_default();
+        let exp = claims.expires_at().unwrap_or_default();
         Entry {
             issuer,
             key,
@@ -154,7 +151,7 @@ mod tests {
             Arc::from("https://issuer.example/"),
             None,
             None,
-            Arc::new(claims),
+            Arc::new(Claims::from(claims)),
             Arc::new(user),
         )
     }

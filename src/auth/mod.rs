@@ -4,6 +4,7 @@
 //! refused → 401, whatever the route's permission.
 
 pub mod cache;
+pub mod claims;
 pub mod header;
 pub mod keys;
 pub mod providers;
@@ -19,8 +20,9 @@ use crate::db::models::User;
 use crate::error::{ApiError, AuthFailure};
 use crate::policy::UsernameHandler;
 use cache::{Entry, TokenCache};
+use claims::Claims;
 use keys::{KeyState, KeyStoreStatus};
-use token::{Claims, Recheck, TokenValidator, Unverified};
+use token::{Recheck, TokenValidator, Unverified};
 
 /// Who is making the request.
 #[derive(Debug, Clone)]
@@ -47,10 +49,7 @@ impl Principal {
     /// The token's `sub`, when it has a non-empty one.
     pub fn subject(&self) -> Option<&str> {
         match self {
-            Principal::User { claims, .. } => claims
-                .get("sub")
-                .and_then(|sub| sub.as_str())
-                .filter(|sub| !sub.is_empty()),
+            Principal::User { claims, .. } => claims.subject(),
             Principal::Anonymous => None,
         }
     }
@@ -58,18 +57,10 @@ impl Principal {
     /// Whether the token grants `scope`: its space-separated `scope` claim,
     /// or the `permissions` array of Auth0's RBAC, holds it.
     pub fn has_scope(&self, scope: &str) -> bool {
-        let Principal::User { claims, .. } = self else {
-            return false;
-        };
-        let in_scope = claims
-            .get("scope")
-            .and_then(|s| s.as_str())
-            .is_some_and(|s| s.split_ascii_whitespace().any(|s| s == scope));
-        let in_permissions = claims
-            .get("permissions")
-            .and_then(|p| p.as_array())
-            .is_some_and(|p| p.iter().any(|p| p.as_str() == Some(scope)));
-        in_scope || in_permissions
+        match self {
+            Principal::User { claims, .. } => claims.grants(scope),
+            Principal::Anonymous => false,
+        }
     }
 }
 
@@ -194,7 +185,7 @@ impl Authenticator {
         let verified = issuer.validator.verify_keyed(unverified).await?;
         let claims = Arc::new(verified.claims);
         let user = self.load_user(issuer, &claims).await?;
-        let exp_known = claims.get("exp").is_some_and(serde_json::Value::is_number);
+        let exp_known = claims.expires().is_some_and(serde_json::Value::is_number);
         if exp_known {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

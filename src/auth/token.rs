@@ -10,13 +10,13 @@ use std::sync::Arc;
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::keys::{KeyStore, Lookup, VerifyingKey};
 use crate::error::{ApiError, AuthFailure};
 use crate::settings::{AuthSettings, Secret, is_hmac};
 
-pub type Claims = Map<String, Value>;
+pub use super::claims::{Claims, JsonObject};
 
 mod unverified;
 pub use unverified::Unverified;
@@ -189,14 +189,14 @@ impl TokenValidator {
         if let Err(AuthFailure::Decode) = signed {
             return Err(AuthFailure::Decode.into());
         }
-        let claims = unverified.claims;
+        let claims = Claims::from(unverified.claims);
         check_times(&claims, self.leeway_secs, now_secs())?;
         signed?;
         // Stricter than the library: iss must be the one string, not an array holding it.
-        if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
+        if claims.issuer() != Some(self.issuer.as_str()) {
             return Err(AuthFailure::Invalid.into());
         }
-        if claims.get("iat").is_some_and(|iat| !iat.is_number()) {
+        if claims.issued_at().is_some_and(|iat| !iat.is_number()) {
             return Err(AuthFailure::Invalid.into());
         }
         Ok(Verified {
@@ -207,7 +207,7 @@ impl TokenValidator {
     }
 
     /// What the header asks for, within what settings allow.
-    fn header(&self, header: &Claims) -> Result<Header, AuthFailure> {
+    fn header(&self, header: &JsonObject) -> Result<Header, AuthFailure> {
         // No extension is understood, so a token that makes one critical is refused.
         if header.contains_key("crit") {
             return Err(AuthFailure::Invalid);
@@ -249,14 +249,14 @@ fn now_secs() -> f64 {
 /// "Signature has expired.", one not yet valid a claim failure, and a value
 /// that is no JSON number cannot be read ("Error decoding signature.").
 fn check_times(claims: &Claims, leeway_secs: u64, now: f64) -> Result<(), AuthFailure> {
-    let time = |name: &str| match claims.get(name) {
+    let time = |claim: Option<&Value>| match claim {
         None => Ok(None),
         Some(Value::Number(n)) => Ok(n.as_f64()),
         Some(_) => Err(AuthFailure::Decode),
     };
     let leeway = leeway_secs as f64;
-    let exp = time("exp")?.ok_or(AuthFailure::Invalid)?;
-    let nbf = time("nbf")?;
+    let exp = time(claims.expires())?.ok_or(AuthFailure::Invalid)?;
+    let nbf = time(claims.not_before())?;
     if exp < now - leeway {
         return Err(AuthFailure::Expired);
     }
@@ -295,7 +295,8 @@ mod tests {
 
     #[test]
     fn times_as_pyjwt_checks_them() {
-        let claims = |json: serde_json::Value| json.as_object().cloned().unwrap_or_default();
+        let claims =
+            |json: serde_json::Value| Claims::from(json.as_object().cloned().unwrap_or_default());
         let now = 1_000_000.0;
         let check = |c: serde_json::Value, leeway| check_times(&claims(c), leeway, now);
         assert_eq!(check(serde_json::json!({"exp": 1_000_000}), 0), Ok(()));

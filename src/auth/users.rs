@@ -1,7 +1,9 @@
 //! How a verified token's payload maps to a user: what each
 //! [`UsernameHandler`] (named in `auth.username_handler`) reads.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use super::claims::Claims;
 
 use crate::policy::{AUTH0_USER, UsernameHandler};
 
@@ -11,11 +13,11 @@ pub const MAX_USERNAME_CHARS: usize = 150;
 impl UsernameHandler {
     /// The username for these claims; `None` when the claim is missing or unusable
     /// (DRF answers "Invalid payload.").
-    pub fn username(&self, claims: &Map<String, Value>) -> Option<String> {
+    pub fn username(&self, claims: &Claims) -> Option<String> {
         let name = match self {
             UsernameHandler::Auth0User => return Some(AUTH0_USER.to_owned()),
-            UsernameHandler::Sub => claims.get("sub"),
-            UsernameHandler::Claim(claim) => claims.get(claim),
+            UsernameHandler::Sub => claims.subject_claim(),
+            UsernameHandler::Claim(claim) => claims.named(claim),
         };
         match name {
             Some(Value::String(s))
@@ -43,10 +45,12 @@ mod tests {
     #[test]
     fn a_username_is_text_of_1_to_150_characters_without_nul() {
         let of = |sub: Value| {
-            let claims = json!({ "sub": sub })
-                .as_object()
-                .cloned()
-                .unwrap_or_default();
+            let claims = Claims::from(
+                json!({ "sub": sub })
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
             UsernameHandler::Sub.username(&claims)
         };
         let longest = "é".repeat(MAX_USERNAME_CHARS);

@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use super::Claims;
+use super::JsonObject;
 use crate::error::AuthFailure;
 
 /// Longer than any real access token; refused before decoding.
@@ -16,8 +16,8 @@ const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// claims, and it carries the token so that it cannot be checked against another.
 pub struct Unverified<'a> {
     pub(super) token: &'a str,
-    pub(super) header: Claims,
-    pub(super) claims: Claims,
+    pub(super) header: JsonObject,
+    pub(super) claims: JsonObject,
 }
 
 impl<'a> Unverified<'a> {
@@ -50,7 +50,7 @@ impl<'a> Unverified<'a> {
 /// A base64url segment (no padding, no other alphabet) holding a JSON object
 /// whose member names are unique at every depth: with duplicates, two parsers
 /// could read two different tokens.
-fn strict_json_object(segment: &str) -> Result<Claims, AuthFailure> {
+fn strict_json_object(segment: &str) -> Result<JsonObject, AuthFailure> {
     let bytes = URL_SAFE_NO_PAD
         .decode(segment)
         .map_err(|_| AuthFailure::Decode)?;

@@ -5,7 +5,7 @@
 use actix_web::cookie::Cookie;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::OAuthError;
 use super::authorize::SESSION_COOKIE;
@@ -37,18 +37,11 @@ pub(super) async fn userinfo(
         .verify_for_userinfo(token)
         .await
         .ok_or_else(unauthorized)?;
-    let sub = claims
-        .get("sub")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let scope = claims
-        .get("scope")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let sub = claims.subject().unwrap_or_default();
     let mut body = json!({ "sub": sub });
     // As Auth0: the profile only with the profile scope, the e-mail with email.
     if let (Some(user), Some(map)) = (issuer.browsers.profile(sub), body.as_object_mut()) {
-        let scopes: Vec<&str> = scope.split_ascii_whitespace().collect();
+        let scopes: Vec<&str> = claims.scopes().collect();
         if scopes.contains(&"profile") {
             map.insert("name".into(), json!(user.name));
             map.insert("nickname".into(), json!(user.nickname()));
