@@ -68,7 +68,7 @@ fuzz: ## the property tests over hostile input, long (make test runs them briefl
 # `make test`: it rebuilds and reruns the suite once per mutant (nextest stops
 # at the first failing test; still over an hour on 2
 # cores). Survivors that are equivalent are listed in .cargo/mutants.toml.
-MUTATED = -f 'src/auth/**' -f 'src/dev_issuer/*.rs' -f src/policy.rs -f 'src/rest/fields.rs' -f 'src/rest/fields/*.rs' -f src/rest/serializer.rs -f src/rest/text.rs -f src/rest/permissions.rs -f src/db/error.rs
+MUTATED = -f 'src/auth/**' -f 'src/dev_issuer/*.rs' -f src/policy.rs -f src/policy/permissions.rs -f 'src/policy/permissions/*.rs' -f 'src/rest/fields.rs' -f 'src/rest/fields/*.rs' -f src/rest/serializer.rs -f src/rest/text.rs -f src/rest/permissions.rs -f src/db/error.rs
 mutants: ## mutation testing (cargo-mutants) of auth, permissions, fields and database errors
 	@command -v cargo-mutants >/dev/null || $(CARGO) install cargo-mutants --version 27.1.0 --locked
 	@mkdir -p target/mutants  # cargo-mutants creates only the last level (a fresh clone has no target/)
@@ -83,7 +83,7 @@ migrate: ## apply pending migrations to database.url
 check: ## print the effective settings
 	$(CARGO) run --bin todoapi -- check
 
-settings-docs: ## rewrite config/default.toml and the README's settings table from src/settings/schema.rs
+settings-docs: ## rewrite config/default.toml and the README's settings table from the declarations in src/settings/sections/
 	$(CARGO) run --quiet --bin todoapi -- schema toml > config/default.toml
 	$(CARGO) run --quiet --bin todoapi -- schema readme > target/settings-table.md
 	awk -v table=target/settings-table.md ' \

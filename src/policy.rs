@@ -11,7 +11,10 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use listing::{FilterBackend, PaginationClass};
-pub use permissions::{NOT_THE_CREATOR, PERMISSION_DENIED, PermissionClass};
+pub use permissions::{
+    AllowAny, Class, HasScope, IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly, IsCreator,
+    NOT_THE_CREATOR, PERMISSION_DENIED, PermissionClass, ReadScope, Request, Requester, WriteScope,
+};
 
 /// A name no class, handler or mode has; says which names there are.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,9 +23,10 @@ pub struct UnknownName(String);
 
 /// How a verified token's payload names its user (djangorestframework-jwt's
 /// `JWT_PAYLOAD_GET_USERNAME_HANDLER`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum UsernameHandler {
     /// Every token maps to the one user `auth0user` (the original's handler).
+    #[default]
     Auth0User,
     /// Each subject gets its own user, created on first sight.
     Sub,
@@ -62,9 +66,10 @@ impl fmt::Display for UsernameHandler {
 }
 
 /// Whose tasks a user sees (`tasks.ownership`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Ownership {
     /// Every authenticated user sees and changes every task (the original at v1.11).
+    #[default]
     Shared,
     /// Each sees and changes the tasks their token's `sub` created (v1.14).
     Creator,

@@ -18,7 +18,7 @@ use std::time::Duration;
 use crate::db::Db;
 use crate::db::models::User;
 use crate::error::{ApiError, AuthFailure};
-use crate::policy::UsernameHandler;
+use crate::policy::{Requester, UsernameHandler};
 use cache::{Entry, TokenCache};
 use claims::Claims;
 use keys::{KeyState, KeyStoreStatus};
@@ -61,6 +61,22 @@ impl Principal {
             Principal::User { claims, .. } => claims.grants(scope),
             Principal::Anonymous => false,
         }
+    }
+}
+
+/// What permission classes see of the one asking.
+impl Requester for Principal {
+    fn is_authenticated(&self) -> bool {
+        Principal::is_authenticated(self)
+    }
+    fn is_staff(&self) -> bool {
+        self.user().is_some_and(|u| u.is_staff)
+    }
+    fn has_scope(&self, scope: &str) -> bool {
+        Principal::has_scope(self, scope)
+    }
+    fn subject(&self) -> Option<&str> {
+        Principal::subject(self)
     }
 }
 

@@ -1,10 +1,18 @@
-//! The permission classes settings may name, one table: each class's name
-//! in settings, whether it takes a scope (`HasScope:read:tasks`), and its
-//! refusal message. Parsing, display and the list in error messages all
-//! come from it; `rest/permissions.rs` says what each allows.
+//! DRF's permission classes: what a class is ([`Class`]: its name, its
+//! message, `has_permission`, `has_object_permission`), one type each in
+//! `classes.rs`, and the classes settings may name ([`CLASSES`]): parsing,
+//! display and the list in error messages come from their types.
+
+mod classes;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
+
+pub use classes::{
+    AllowAny, HasScope, IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly, IsCreator,
+    ReadScope, WriteScope,
+};
 
 use super::UnknownName;
 
@@ -13,165 +21,137 @@ pub const PERMISSION_DENIED: &str = "You do not have permission to perform this 
 /// The original's `IsCreator.message` (v1.14).
 pub const NOT_THE_CREATOR: &str = "You must be the creator of this object.";
 
-/// A permission class, as `permission_classes` and `rest_framework` settings
-/// name it. The scope classes carry the scope they require.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PermissionClass {
-    AllowAny,
-    IsAuthenticated,
-    IsAuthenticatedOrReadOnly,
-    IsAdminUser,
-    /// Object level: the object's `created_by` is the token's `sub`.
-    IsCreator,
-    /// The token's `scope` (space-separated) or `permissions` holds it.
-    HasScope(String),
-    /// As `HasScope`, required of safe methods (GET, HEAD, OPTIONS) only.
-    ReadScope(String),
-    /// As `HasScope`, required of the other methods only.
-    WriteScope(String),
+/// What a class sees of the one asking (`auth::Principal` is one).
+pub trait Requester {
+    fn is_authenticated(&self) -> bool;
+    fn is_staff(&self) -> bool;
+    /// Whether the token grants `scope`.
+    fn has_scope(&self, scope: &str) -> bool;
+    /// The token's `sub`.
+    fn subject(&self) -> Option<&str>;
 }
 
-/// The kinds of class, one row each: the name in settings, whether it takes
-/// a scope (`HasScope:read:tasks`) and the refusal message. Parsing, display
-/// and the list in error messages all come from here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    AllowAny,
-    IsAuthenticated,
-    IsAuthenticatedOrReadOnly,
-    IsAdminUser,
-    IsCreator,
-    HasScope,
-    ReadScope,
-    WriteScope,
+/// A request as a permission class sees it.
+pub struct Request<'a> {
+    /// DRF's SAFE_METHODS: GET, HEAD, OPTIONS.
+    pub safe: bool,
+    pub who: &'a dyn Requester,
 }
 
-struct Row {
-    kind: Kind,
-    name: &'static str,
-    takes_scope: bool,
-    message: &'static str,
+/// DRF's `BasePermission`, as a class is written.
+pub trait Class: fmt::Debug + Send + Sync + Sized + 'static {
+    /// Its name in settings and code (`IsAuthenticated`).
+    const NAME: &'static str;
+    /// What a refused request is told (DRF's `message`).
+    const MESSAGE: &'static str = PERMISSION_DENIED;
+    /// It takes one scope, written after a colon (`HasScope:read:tasks`).
+    const TAKES_SCOPE: bool = false;
+    /// It judges objects (`has_object_permission` may refuse).
+    const OBJECT_LEVEL: bool = false;
+
+    /// The class, with its scope when it takes one ("" otherwise).
+    fn new(scope: &str) -> Self;
+    fn has_permission(&self, request: &Request) -> bool;
+    fn has_object_permission(&self, _request: &Request, _created_by: Option<&str>) -> bool {
+        true
+    }
+    /// The scope it was written with.
+    fn scope(&self) -> Option<&str> {
+        None
+    }
+    /// The scope a token needs for a safe (or unsafe) method, for the schema.
+    fn required_scope(&self, _safe: bool) -> Option<&str> {
+        None
+    }
 }
 
-const CLASSES: &[Row] = &[
-    Row {
-        kind: Kind::AllowAny,
-        name: "AllowAny",
-        takes_scope: false,
-        message: PERMISSION_DENIED,
-    },
-    Row {
-        kind: Kind::IsAuthenticated,
-        name: "IsAuthenticated",
-        takes_scope: false,
-        message: PERMISSION_DENIED,
-    },
-    Row {
-        kind: Kind::IsAuthenticatedOrReadOnly,
-        name: "IsAuthenticatedOrReadOnly",
-        takes_scope: false,
-        message: PERMISSION_DENIED,
-    },
-    Row {
-        kind: Kind::IsAdminUser,
-        name: "IsAdminUser",
-        takes_scope: false,
-        message: PERMISSION_DENIED,
-    },
-    Row {
-        kind: Kind::IsCreator,
-        name: "IsCreator",
-        takes_scope: false,
-        message: NOT_THE_CREATOR,
-    },
-    Row {
-        kind: Kind::HasScope,
-        name: "HasScope",
-        takes_scope: true,
-        message: PERMISSION_DENIED,
-    },
-    Row {
-        kind: Kind::ReadScope,
-        name: "ReadScope",
-        takes_scope: true,
-        message: PERMISSION_DENIED,
-    },
-    Row {
-        kind: Kind::WriteScope,
-        name: "WriteScope",
-        takes_scope: true,
-        message: PERMISSION_DENIED,
-    },
-];
+/// A [`Class`] behind a pointer: what a route's list holds.
+trait Permission: fmt::Debug + Send + Sync {
+    fn name(&self) -> &'static str;
+    fn message(&self) -> &'static str;
+    fn object_level(&self) -> bool;
+    fn has_permission(&self, request: &Request) -> bool;
+    fn has_object_permission(&self, request: &Request, created_by: Option<&str>) -> bool;
+    fn scope(&self) -> Option<&str>;
+    fn required_scope(&self, safe: bool) -> Option<&str>;
+}
 
-/// The module DRF's own classes live in; their dotted names are accepted too.
-const DRF_MODULE: &str = "rest_framework.permissions.";
+impl<C: Class> Permission for C {
+    fn name(&self) -> &'static str {
+        C::NAME
+    }
+    fn message(&self) -> &'static str {
+        C::MESSAGE
+    }
+    fn object_level(&self) -> bool {
+        C::OBJECT_LEVEL
+    }
+    fn has_permission(&self, request: &Request) -> bool {
+        Class::has_permission(self, request)
+    }
+    fn has_object_permission(&self, request: &Request, created_by: Option<&str>) -> bool {
+        Class::has_object_permission(self, request, created_by)
+    }
+    fn scope(&self) -> Option<&str> {
+        Class::scope(self)
+    }
+    fn required_scope(&self, safe: bool) -> Option<&str> {
+        Class::required_scope(self, safe)
+    }
+}
+
+/// A permission class, as `permission_classes` and the `rest_framework`
+/// settings name it. Two are equal when they are written the same.
+#[derive(Debug, Clone)]
+pub struct PermissionClass(Arc<dyn Permission>);
 
 impl PermissionClass {
-    fn kind(&self) -> Kind {
-        match self {
-            PermissionClass::AllowAny => Kind::AllowAny,
-            PermissionClass::IsAuthenticated => Kind::IsAuthenticated,
-            PermissionClass::IsAuthenticatedOrReadOnly => Kind::IsAuthenticatedOrReadOnly,
-            PermissionClass::IsAdminUser => Kind::IsAdminUser,
-            PermissionClass::IsCreator => Kind::IsCreator,
-            PermissionClass::HasScope(_) => Kind::HasScope,
-            PermissionClass::ReadScope(_) => Kind::ReadScope,
-            PermissionClass::WriteScope(_) => Kind::WriteScope,
-        }
-    }
-
-    fn row(&self) -> &'static Row {
-        let kind = self.kind();
-        CLASSES
-            .iter()
-            .find(|row| row.kind == kind)
-            .unwrap_or(&CLASSES[1])
-    }
-
-    fn of_kind(kind: Kind, scope: String) -> PermissionClass {
-        match kind {
-            Kind::AllowAny => PermissionClass::AllowAny,
-            Kind::IsAuthenticated => PermissionClass::IsAuthenticated,
-            Kind::IsAuthenticatedOrReadOnly => PermissionClass::IsAuthenticatedOrReadOnly,
-            Kind::IsAdminUser => PermissionClass::IsAdminUser,
-            Kind::IsCreator => PermissionClass::IsCreator,
-            Kind::HasScope => PermissionClass::HasScope(scope),
-            Kind::ReadScope => PermissionClass::ReadScope(scope),
-            Kind::WriteScope => PermissionClass::WriteScope(scope),
-        }
+    pub fn new(class: impl Class) -> Self {
+        PermissionClass(Arc::new(class))
     }
 
     /// The class's name, without its scope.
     pub fn name(&self) -> &'static str {
-        self.row().name
+        self.0.name()
     }
 
     /// What a refused request is told (DRF's `permission.message`).
     pub fn message(&self) -> &'static str {
-        self.row().message
+        self.0.message()
     }
 
     /// The scope a scope class requires.
     pub fn scope(&self) -> Option<&str> {
-        match self {
-            PermissionClass::HasScope(s)
-            | PermissionClass::ReadScope(s)
-            | PermissionClass::WriteScope(s) => Some(s),
-            _ => None,
-        }
+        self.0.scope()
+    }
+
+    /// Whether it judges objects too.
+    pub fn object_level(&self) -> bool {
+        self.0.object_level()
+    }
+
+    /// DRF's `has_permission`: before the view runs.
+    pub fn has_permission(&self, request: &Request) -> bool {
+        self.0.has_permission(request)
+    }
+
+    /// DRF's `has_object_permission`: on the object a detail view fetched.
+    pub fn has_object_permission(&self, request: &Request, created_by: Option<&str>) -> bool {
+        self.0.has_object_permission(request, created_by)
+    }
+
+    /// The scope a token needs for a safe (or unsafe) method.
+    pub fn required_scope(&self, safe: bool) -> Option<&str> {
+        self.0.required_scope(safe)
     }
 
     /// Every class's name, as settings write it, for messages.
     pub fn names() -> Vec<String> {
         CLASSES
             .iter()
-            .map(|row| {
-                if row.takes_scope {
-                    format!("{}:<scope>", row.name)
-                } else {
-                    row.name.to_owned()
-                }
+            .map(|entry| match entry.takes_scope {
+                true => format!("{}:<scope>", entry.name),
+                false => entry.name.to_owned(),
             })
             .collect()
     }
@@ -194,6 +174,47 @@ impl PermissionClass {
     }
 }
 
+impl PartialEq for PermissionClass {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name() && self.scope() == other.scope()
+    }
+}
+
+impl Eq for PermissionClass {}
+
+/// A class settings may name.
+struct Entry {
+    name: &'static str,
+    takes_scope: bool,
+    build: fn(&str) -> PermissionClass,
+}
+
+const fn entry<C: Class>() -> Entry {
+    fn build<C: Class>(scope: &str) -> PermissionClass {
+        PermissionClass::new(C::new(scope))
+    }
+    Entry {
+        name: C::NAME,
+        takes_scope: C::TAKES_SCOPE,
+        build: build::<C>,
+    }
+}
+
+/// The classes settings may name.
+const CLASSES: &[Entry] = &[
+    entry::<AllowAny>(),
+    entry::<IsAuthenticated>(),
+    entry::<IsAuthenticatedOrReadOnly>(),
+    entry::<IsAdminUser>(),
+    entry::<IsCreator>(),
+    entry::<HasScope>(),
+    entry::<ReadScope>(),
+    entry::<WriteScope>(),
+];
+
+/// The module DRF's own classes live in; their dotted names are accepted too.
+const DRF_MODULE: &str = "rest_framework.permissions.";
+
 impl FromStr for PermissionClass {
     type Err = UnknownName;
 
@@ -212,15 +233,13 @@ impl FromStr for PermissionClass {
                 PermissionClass::names().join(", ")
             ))
         };
-        let row = CLASSES
+        let entry = CLASSES
             .iter()
-            .find(|row| row.name == name)
+            .find(|entry| entry.name == name)
             .ok_or_else(unknown)?;
-        match (row.takes_scope, scope) {
-            (false, None) => Ok(PermissionClass::of_kind(row.kind, String::new())),
-            (true, Some(scope)) if is_scope_token(scope) => {
-                Ok(PermissionClass::of_kind(row.kind, scope.to_owned()))
-            }
+        match (entry.takes_scope, scope) {
+            (false, None) => Ok((entry.build)("")),
+            (true, Some(scope)) if is_scope_token(scope) => Ok((entry.build)(scope)),
             (true, _) => Err(UnknownName(format!(
                 "{written:?}: {name} needs one scope, as in {name}:read:tasks"
             ))),
@@ -254,25 +273,36 @@ mod tests {
     fn every_class_parses_from_its_own_name_and_drfs_dotted_one() {
         let names = PermissionClass::names();
         assert_eq!(names.len(), CLASSES.len());
-        for row in CLASSES {
-            let written = if row.takes_scope {
-                format!("{}:read:tasks", row.name)
-            } else {
-                row.name.to_owned()
+        for entry in CLASSES {
+            let written = match entry.takes_scope {
+                true => format!("{}:read:tasks", entry.name),
+                false => entry.name.to_owned(),
             };
-            let class: PermissionClass = written.parse().unwrap_or(PermissionClass::AllowAny);
-            assert_eq!(class.kind(), row.kind, "{written}");
+            let class: PermissionClass =
+                written.parse().unwrap_or_else(|e| panic!("{written}: {e}"));
             assert_eq!(class.to_string(), written);
-            assert_eq!(class.name(), row.name);
-            assert_eq!(class.message(), row.message);
-            assert_eq!(class.scope().is_some(), row.takes_scope);
+            assert_eq!(class.name(), entry.name);
+            assert_eq!(class.scope().is_some(), entry.takes_scope);
             assert_eq!(
                 format!("{DRF_MODULE}{written}").parse::<PermissionClass>(),
                 Ok(class)
             );
-            assert!(names.iter().any(|n| n.starts_with(row.name)), "{names:?}");
+            assert!(names.iter().any(|n| n.starts_with(entry.name)), "{names:?}");
         }
-        assert_eq!(PermissionClass::IsCreator.message(), NOT_THE_CREATOR);
+        let messages: Vec<&str> = CLASSES.iter().map(|e| (e.build)("s").message()).collect();
+        assert_eq!(
+            messages,
+            [
+                PERMISSION_DENIED,
+                PERMISSION_DENIED,
+                PERMISSION_DENIED,
+                PERMISSION_DENIED,
+                NOT_THE_CREATOR,
+                PERMISSION_DENIED,
+                PERMISSION_DENIED,
+                PERMISSION_DENIED
+            ]
+        );
     }
 
     #[test]
@@ -306,9 +336,9 @@ mod tests {
                 "IsAuthenticated, ReadScope:read:tasks,WriteScope:write:tasks"
             ),
             Ok(vec![
-                PermissionClass::IsAuthenticated,
-                PermissionClass::ReadScope("read:tasks".into()),
-                PermissionClass::WriteScope("write:tasks".into()),
+                PermissionClass::new(IsAuthenticated),
+                PermissionClass::new(ReadScope("read:tasks".into())),
+                PermissionClass::new(WriteScope("write:tasks".into())),
             ])
         );
         assert!(PermissionClass::parse_list(" , ").is_err());

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use actix_web::http::Method;
 use serde_json::json;
 
-use crate::policy::PermissionClass;
+use crate::policy::{AllowAny, PermissionClass};
 use crate::rest::route::{Route, ViewName, action};
 
 pub fn route() -> Route {
@@ -17,7 +17,7 @@ pub fn route() -> Route {
         },
         vec![action(Method::GET, get)],
     )
-    .permission_classes(&[PermissionClass::AllowAny])
+    .permission_classes(&[PermissionClass::new(AllowAny)])
     .returns(json!({
         "type": "object",
         "properties": {"status": {"const": "ok"}},

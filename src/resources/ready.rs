@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::auth::keys::KeyState;
 use crate::error::RETRY_AFTER_SECS;
-use crate::policy::PermissionClass;
+use crate::policy::{AllowAny, PermissionClass};
 use crate::rest::route::{Route, ViewName, action};
 use crate::state::AppState;
 
@@ -22,7 +22,7 @@ pub fn route() -> Route {
         },
         vec![action(Method::GET, get)],
     )
-    .permission_classes(&[PermissionClass::AllowAny])
+    .permission_classes(&[PermissionClass::new(AllowAny)])
     .returns(json!({
         "type": "object",
         "properties": {

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use crate::db::listing::{Listed, Listing};
 use crate::db::models::{NewTask, TASK_LIST_COLUMNS, Task, TaskChanges};
 use crate::error::ApiError;
-use crate::policy::{Ownership, PERMISSION_DENIED, PermissionClass};
+use crate::policy::{IsCreator, Ownership, PERMISSION_DENIED, PermissionClass};
 use crate::rest::listing::ListDecl;
 use crate::rest::route::{Object, ViewName, ViewSet};
 use crate::rest::serializer::{Field, Kind, Out, Sample, Serializer};
@@ -87,7 +87,7 @@ pub fn viewset(ownership: Ownership) -> ViewSet {
         permission_classes: None,
         detail_always: match ownership {
             Ownership::Shared => Vec::new(),
-            Ownership::Creator => vec![PermissionClass::IsCreator],
+            Ownership::Creator => vec![PermissionClass::new(IsCreator)],
         },
         // The reference's TaskList: search_fields, ordering_fields, ordering.
         listing: ListDecl {
@@ -149,7 +149,7 @@ impl Model for Task {
         ctx: &RequestContext,
         changes: TaskChanges,
     ) -> Result<Task, ApiError> {
-        let today = today(&state.settings.server.time_zone);
+        let today = today(&state.settings.server.time_zone.0);
         let new = NewTask {
             title: changes.title.unwrap_or_default(),
             content: changes.content.unwrap_or_default(),

@@ -1,50 +1,17 @@
-//! What DRF's permission classes (named in [`crate::policy`]) allow: each
-//! class's `has_permission` and `has_object_permission`, and a route's list
-//! of classes, all of which must pass.
+//! A route's permission classes (each one type, in `policy/permissions/`),
+//! all of which must pass, and what a refusal answers.
 
 use actix_web::http::Method;
 
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::policy::PermissionClass;
+use crate::policy::{PermissionClass, Request};
 
 /// What object-level classes see of the object a detail view fetched.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ObjectView<'a> {
     /// Who created it (the token's `sub`), where the table keeps that.
     pub created_by: Option<&'a str>,
-}
-
-impl PermissionClass {
-    /// DRF's `has_permission`: before the view runs.
-    pub fn has_permission(&self, method: &Method, principal: &Principal) -> bool {
-        match self {
-            PermissionClass::AllowAny | PermissionClass::IsCreator => true,
-            PermissionClass::IsAuthenticated => principal.is_authenticated(),
-            PermissionClass::IsAuthenticatedOrReadOnly => {
-                is_safe(method) || principal.is_authenticated()
-            }
-            PermissionClass::IsAdminUser => principal.user().is_some_and(|u| u.is_staff),
-            PermissionClass::HasScope(scope) => principal.has_scope(scope),
-            PermissionClass::ReadScope(scope) => !is_safe(method) || principal.has_scope(scope),
-            PermissionClass::WriteScope(scope) => is_safe(method) || principal.has_scope(scope),
-        }
-    }
-
-    /// DRF's `has_object_permission`: on the object a detail view fetched.
-    pub fn has_object_permission(
-        &self,
-        _method: &Method,
-        principal: &Principal,
-        object: &ObjectView,
-    ) -> bool {
-        match self {
-            PermissionClass::IsCreator => principal
-                .subject()
-                .is_some_and(|sub| object.created_by == Some(sub)),
-            _ => true,
-        }
-    }
 }
 
 /// DRF's SAFE_METHODS.
@@ -71,29 +38,26 @@ impl Permissions {
     pub fn scopes(&self, method: &Method) -> Vec<&str> {
         self.0
             .iter()
-            .filter_map(|class| match class {
-                PermissionClass::HasScope(s) => Some(s.as_str()),
-                PermissionClass::ReadScope(s) if is_safe(method) => Some(s.as_str()),
-                PermissionClass::WriteScope(s) if !is_safe(method) => Some(s.as_str()),
-                _ => None,
-            })
+            .filter_map(|class| class.required_scope(is_safe(method)))
             .collect()
     }
 
     /// Whether an object-level rule applies (a 403 for someone else's object).
     pub fn has_object_rules(&self) -> bool {
-        self.0.contains(&PermissionClass::IsCreator)
+        self.0.iter().any(PermissionClass::object_level)
     }
 
     /// Whether every class lets this request through.
     pub fn allows(&self, method: &Method, principal: &Principal) -> bool {
-        self.0.iter().all(|c| c.has_permission(method, principal))
+        let request = request(method, principal);
+        self.0.iter().all(|c| c.has_permission(&request))
     }
 
     /// DRF's `check_permissions`: the first class that refuses decides the
     /// answer, 401 for an anonymous request and 403 (with its message) otherwise.
     pub fn check(&self, method: &Method, principal: &Principal) -> Result<(), ApiError> {
-        let refusing = self.0.iter().find(|c| !c.has_permission(method, principal));
+        let request = request(method, principal);
+        let refusing = self.0.iter().find(|c| !c.has_permission(&request));
         refusal(refusing, principal)
     }
 
@@ -104,11 +68,19 @@ impl Permissions {
         principal: &Principal,
         object: &ObjectView,
     ) -> Result<(), ApiError> {
+        let request = request(method, principal);
         let refusing = self
             .0
             .iter()
-            .find(|c| !c.has_object_permission(method, principal, object));
+            .find(|c| !c.has_object_permission(&request, object.created_by));
         refusal(refusing, principal)
+    }
+}
+
+fn request<'a>(method: &Method, principal: &'a Principal) -> Request<'a> {
+    Request {
+        safe: is_safe(method),
+        who: principal,
     }
 }
 
@@ -128,27 +100,33 @@ fn refusal(refusing: Option<&PermissionClass>, principal: &Principal) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::{
+        AllowAny, HasScope, IsAuthenticatedOrReadOnly, IsCreator, ReadScope, WriteScope,
+    };
 
     /// What the OpenAPI document reads of a route's classes.
     #[test]
     fn what_the_schema_reads() {
         let scoped = Permissions::new(vec![
-            PermissionClass::IsAuthenticatedOrReadOnly,
-            PermissionClass::HasScope("admin".into()),
-            PermissionClass::ReadScope("read:tasks".into()),
-            PermissionClass::WriteScope("write:tasks".into()),
+            PermissionClass::new(IsAuthenticatedOrReadOnly),
+            PermissionClass::new(HasScope("admin".into())),
+            PermissionClass::new(ReadScope("read:tasks".into())),
+            PermissionClass::new(WriteScope("write:tasks".into())),
         ]);
         assert_eq!(scoped.scopes(&Method::GET), ["admin", "read:tasks"]);
         assert_eq!(scoped.scopes(&Method::DELETE), ["admin", "write:tasks"]);
         // HasScope refuses the anonymous even on a safe method.
         assert!(!scoped.allows_anonymous(&Method::GET));
-        let open = Permissions::new(vec![PermissionClass::IsAuthenticatedOrReadOnly]);
+        let open = Permissions::new(vec![PermissionClass::new(IsAuthenticatedOrReadOnly)]);
         assert!(open.allows_anonymous(&Method::GET) && !open.allows_anonymous(&Method::POST));
         assert!(open.scopes(&Method::GET).is_empty());
         assert!(!open.has_object_rules() && !scoped.has_object_rules());
         assert!(
-            Permissions::new(vec![PermissionClass::AllowAny, PermissionClass::IsCreator])
-                .has_object_rules()
+            Permissions::new(vec![
+                PermissionClass::new(AllowAny),
+                PermissionClass::new(IsCreator)
+            ])
+            .has_object_rules()
         );
     }
 }

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::route::*;
 use super::{metadata, openapi, root, view};
-use crate::policy::PermissionClass;
+use crate::policy::{AllowAny, PermissionClass};
 use crate::rest::listing::ListPolicy;
 use crate::rest::permissions::Permissions;
 use crate::settings::RestFrameworkSettings;
@@ -137,7 +137,7 @@ impl Router {
             },
             vec![action(Method::GET, openapi::view)],
         )
-        .permission_classes(&[PermissionClass::AllowAny])
+        .permission_classes(&[PermissionClass::new(AllowAny)])
         .returns(json!({
             "type": "object",
             "properties": {"openapi": {"const": "3.1.0"}, "paths": {"type": "object"}},

@@ -1,5 +1,6 @@
-//! `server.trusted_proxies`: addresses and CIDR blocks, and whether a peer
-//! is among them. Small enough not to need a crate: parse, mask, compare.
+//! `server.trusted_proxies`: addresses and CIDR blocks (the `ipnet` crate,
+//! already built for reqwest's proxy matching), with messages that say what
+//! is wrong, and whether a peer is among them.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -7,10 +8,7 @@ use std::str::FromStr;
 
 /// An address block: `10.0.0.0/8`, `::1/128`; a bare address is its own block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IpNet {
-    addr: IpAddr,
-    prefix: u8,
-}
+pub struct IpNet(ipnet::IpNet);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IpNetError {
@@ -22,33 +20,6 @@ pub enum IpNetError {
     HostBits(IpNet),
 }
 
-fn width(addr: IpAddr) -> u8 {
-    match addr {
-        IpAddr::V4(_) => 32,
-        IpAddr::V6(_) => 128,
-    }
-}
-
-fn bits(addr: IpAddr) -> u128 {
-    match addr {
-        IpAddr::V4(a) => u128::from(u32::from(a)),
-        IpAddr::V6(a) => u128::from(a),
-    }
-}
-
-/// The top `prefix` bits of a `width`-bit number, as a mask.
-fn mask(prefix: u8, width: u8) -> u128 {
-    if prefix == 0 {
-        return 0;
-    }
-    let all = if width == 128 {
-        u128::MAX
-    } else {
-        (1u128 << width) - 1
-    };
-    all & !((1u128 << (width - prefix)) - 1)
-}
-
 impl IpNet {
     pub fn contains(&self, addr: IpAddr) -> bool {
         // An IPv4 peer may arrive as ::ffff:a.b.c.d on a dual-stack socket.
@@ -56,11 +27,7 @@ impl IpNet {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
             v4 => v4,
         };
-        if width(addr) != width(self.addr) {
-            return false;
-        }
-        let m = mask(self.prefix, width(addr));
-        bits(addr) & m == bits(self.addr) & m
+        self.0.contains(&addr)
     }
 }
 
@@ -68,40 +35,31 @@ impl FromStr for IpNet {
     type Err = IpNetError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let (addr, prefix) = match text.trim().split_once('/') {
-            Some((addr, prefix)) => (addr, Some(prefix)),
-            None => (text.trim(), None),
-        };
+        let text = text.trim();
+        let (addr, prefix) = text.split_once('/').unwrap_or((text, ""));
         let addr: IpAddr = addr.parse().map_err(|_| IpNetError::Address)?;
-        let max = width(addr);
-        let prefix = match prefix {
-            None => max,
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or(IpNetError::Prefix(max))?,
-        };
-        let net = IpNet { addr, prefix };
-        let m = mask(prefix, max);
-        if bits(addr) & !m != 0 {
-            let base = match addr {
-                IpAddr::V4(_) => IpAddr::from(
-                    u32::try_from(bits(addr) & m)
-                        .unwrap_or_default()
-                        .to_be_bytes(),
-                ),
-                IpAddr::V6(_) => IpAddr::from((bits(addr) & m).to_be_bytes()),
-            };
-            return Err(IpNetError::HostBits(IpNet { addr: base, prefix }));
+        if prefix.is_empty() {
+            return Ok(IpNet(ipnet::IpNet::from(addr)));
         }
-        Ok(net)
+        let longest = match addr {
+            IpAddr::V4(_) => 32,
+            IpAddr::V6(_) => 128,
+        };
+        let net = prefix
+            .parse::<u8>()
+            .ok()
+            .and_then(|p| ipnet::IpNet::new(addr, p).ok())
+            .ok_or(IpNetError::Prefix(longest))?;
+        match net.trunc() == net {
+            true => Ok(IpNet(net)),
+            false => Err(IpNetError::HostBits(IpNet(net.trunc()))),
+        }
     }
 }
 
 impl fmt::Display for IpNet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
+        self.0.fmt(f)
     }
 }
 

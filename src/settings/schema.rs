@@ -1,5 +1,6 @@
-//! Every setting, declared once: its key, default, kind, the older variable
-//! that may set it, whether it is secret, and what it means. From this table
+//! Every setting's row, as the sections declare them (`sections/`, through
+//! `declare.rs`'s `section!`): its key, default, kind, the older variable
+//! that may set it, whether it is secret, and what it means. From these rows
 //! come `config/default.toml` (a test keeps the file equal to
 //! [`default_toml`]), the keys that are known (any other is refused, naming
 //! the nearest known one), `todoapi check`'s rows and the README's table
@@ -8,79 +9,10 @@
 
 use std::collections::BTreeSet;
 
-/// How a value is read (from the environment, lists are comma-separated).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Text,
-    Integer,
-    Boolean,
-    /// A string or a list of strings.
-    List,
-    /// Any key below it (route names).
-    Map,
-}
+use super::Sources;
 
-/// How `todoapi check` shows the value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shown {
-    Plain,
-    /// Never shown.
-    Secret,
-    /// A URL whose password is never shown.
-    UrlPassword,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct Setting {
-    pub key: &'static str,
-    /// As TOML writes it in `config/default.toml`.
-    pub default: &'static str,
-    pub kind: Kind,
-    pub shown: Shown,
-    /// The original project's variable for it, read below `APP__` ones.
-    pub alias: Option<&'static str>,
-    /// One line: default.toml's comment and the README's meaning.
-    pub help: &'static str,
-}
-
-pub(super) const fn setting(
-    key: &'static str,
-    default: &'static str,
-    kind: Kind,
-    help: &'static str,
-) -> Setting {
-    Setting {
-        key,
-        default,
-        kind,
-        shown: Shown::Plain,
-        alias: None,
-        help,
-    }
-}
-
-pub(super) const fn secret(
-    key: &'static str,
-    default: &'static str,
-    help: &'static str,
-) -> Setting {
-    Setting {
-        key,
-        default,
-        kind: Kind::Text,
-        shown: Shown::Secret,
-        alias: None,
-        help,
-    }
-}
-
-pub(super) const fn aliased(mut s: Setting, alias: &'static str) -> Setting {
-    s.alias = Some(alias);
-    s
-}
-
-mod table;
-pub use table::SETTINGS;
+pub use super::declare::{Kind, Setting, Shown};
+pub use super::sections::SETTINGS;
 
 pub fn find(key: &str) -> Option<&'static Setting> {
     SETTINGS.iter().find(|s| matches(s.key, key))
@@ -118,6 +50,29 @@ pub fn is_known(key: &str) -> bool {
     })
 }
 
+/// Every key a layer sets that no section declares.
+pub(super) fn unknown_keys(sources: &Sources) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (source, layer) in sources.layers.iter() {
+        let keys = layer
+            .clone()
+            .try_deserialize::<serde_json::Value>()
+            .map(|v| keys_of(&v))
+            .unwrap_or_default();
+        for key in keys.iter().filter(|k| !k.is_empty() && !is_known(k)) {
+            if let Some((_, replaced)) = RETIRED.iter().find(|(old, _)| old == key) {
+                problems.push(format!("{key} (from {source}): {replaced}"));
+                continue;
+            }
+            let hint = nearest(key)
+                .map(|k| format!("; did you mean {k}?"))
+                .unwrap_or_default();
+            problems.push(format!("{key} (from {source}): unknown setting{hint}"));
+        }
+    }
+    problems
+}
+
 /// Keys of earlier versions, and what replaced them.
 pub const RETIRED: &[(&str, &str)] = &[(
     "server.trust_proxy_headers",
@@ -148,8 +103,8 @@ const HEADER: &str = "\
 #   config/default.toml -> config/{APP_ENV}.toml -> config/local.toml (git-ignored)
 #   -> AUTH0_DOMAIN, API_IDENTIFIER, DATABASE_URL -> APP__SECTION__KEY variables.
 # `todoapi check` prints the effective values and where each came from. An
-# unknown key stops start-up. Generated from src/settings/schema.rs
-# (`todoapi schema toml`): change the schema, not this file.
+# unknown key stops start-up. Generated from src/settings/sections/
+# (`make settings-docs`): change the declarations, not this file.
 ";
 
 fn section_note(section: &str) -> Option<&'static str> {
@@ -170,31 +125,44 @@ fn section_note(section: &str) -> Option<&'static str> {
     }
 }
 
-/// `config/default.toml`, rendered from [`SETTINGS`].
+/// The section a row is written in (a table below a setting is its own).
+fn section_of(s: &Setting) -> &'static str {
+    match s.kind {
+        Kind::Map => s.key,
+        _ => s.key.rsplit_once('.').map_or("", |(section, _)| section),
+    }
+}
+
+/// `config/default.toml`, rendered from [`SETTINGS`]: each section once, in
+/// the order sections first appear.
 pub fn default_toml() -> String {
     let mut out = String::from(HEADER);
-    let mut section = "";
-    for s in SETTINGS {
-        let (sect, name) = match s.kind {
-            Kind::Map => (s.key, ""),
-            _ => s.key.rsplit_once('.').unwrap_or(("", s.key)),
-        };
+    let mut sections: Vec<&str> = Vec::new();
+    for s in SETTINGS.iter() {
+        if !sections.contains(&section_of(s)) {
+            sections.push(section_of(s));
+        }
+    }
+    for sect in sections {
+        let rows: Vec<&Setting> = SETTINGS.iter().filter(|s| section_of(s) == sect).collect();
         // A table's entries are the user's: shown as a commented example.
         let comment = if sect.contains(NAME) { "# " } else { "" };
-        if sect != section {
-            section = sect;
+        out.push('\n');
+        if let Some(note) = section_note(sect) {
+            out.push_str(note);
             out.push('\n');
-            if let Some(note) = section_note(sect) {
-                out.push_str(note);
-                out.push('\n');
-            }
-            if s.kind == Kind::Map {
-                out.push_str(&format!("# {}\n", s.help));
-            }
-            out.push_str(&format!("{comment}[{sect}]\n"));
         }
-        if s.kind != Kind::Map {
-            out.push_str(&format!("{comment}{name} = {}  # {}\n", s.default, s.help));
+        for s in rows.iter().filter(|s| s.kind == Kind::Map) {
+            out.push_str(&format!("# {}\n", s.help()));
+        }
+        out.push_str(&format!("{comment}[{sect}]\n"));
+        for s in rows.iter().filter(|s| s.kind != Kind::Map) {
+            let name = s.key.rsplit_once('.').map_or(s.key, |(_, name)| name);
+            out.push_str(&format!(
+                "{comment}{name} = {}  # {}\n",
+                s.default,
+                s.help()
+            ));
         }
     }
     out
@@ -205,7 +173,7 @@ pub fn default_toml() -> String {
 pub fn readme_table(profile_defaults: &[(String, String, String)]) -> String {
     let mut out =
         String::from("| key | environment variable | default | meaning |\n|---|---|---|---|\n");
-    for s in SETTINGS {
+    for s in SETTINGS.iter() {
         let mut variables = match s.kind {
             Kind::Map => format!("`{}__<ROUTE>`", variable(s.key)),
             _ => format!("`{}`", variable(s.key)),
@@ -228,7 +196,7 @@ pub fn readme_table(profile_defaults: &[(String, String, String)]) -> String {
         }
         out.push_str(&format!(
             "| {key} | {variables} | {default} | {} |\n",
-            s.help.replace('|', "\\|")
+            s.help().replace('|', "\\|")
         ));
     }
     out
@@ -305,7 +273,7 @@ mod tests {
     #[test]
     fn keys_are_unique_and_defaults_parse_as_toml() {
         let mut seen = BTreeSet::new();
-        for s in SETTINGS {
+        for s in SETTINGS.iter() {
             assert!(seen.insert(s.key), "{} twice", s.key);
         }
         let parsed = config::Config::builder()

@@ -276,17 +276,18 @@ async fn class_lists_from_files_and_variables() {
     .unwrap();
     let env: std::collections::HashMap<String, String> =
         [("APP_ENV".to_owned(), "test".to_owned())].into();
+    use todoapi::policy::{AllowAny, IsAdminUser, IsAuthenticated, PermissionClass};
     let settings = todoapi::settings::load(dir.path(), &env).expect("settings");
     assert_eq!(
         settings.rest_framework.default_permission_classes,
         vec![
-            todoapi::policy::PermissionClass::IsAuthenticated,
-            todoapi::policy::PermissionClass::IsAdminUser
+            PermissionClass::new(IsAuthenticated),
+            PermissionClass::new(IsAdminUser)
         ]
     );
     assert_eq!(
         settings.rest_framework.permissions["task-detail"],
-        vec![todoapi::policy::PermissionClass::AllowAny]
+        vec![PermissionClass::new(AllowAny)]
     );
 
     // Both apply on a running server: the list's second class refuses a

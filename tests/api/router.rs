@@ -287,7 +287,7 @@ fn route_names_come_from_registrations() {
 /// pass, settings replace them, and the route name is the settings key.
 #[tokio::test]
 async fn classes_declared_in_code_are_a_list_settings_replace() {
-    use todoapi::policy::PermissionClass;
+    use todoapi::policy::{HasScope, IsAuthenticated, PermissionClass};
     use todoapi::rest::route::Route;
     let route = || {
         Route::new(
@@ -300,8 +300,8 @@ async fn classes_declared_in_code_are_a_list_settings_replace() {
             vec![action(ActixMethod::GET, list_notes)],
         )
         .permission_classes(&[
-            PermissionClass::IsAuthenticated,
-            PermissionClass::HasScope("notes:admin".into()),
+            PermissionClass::new(IsAuthenticated),
+            PermissionClass::new(HasScope("notes:admin".into())),
         ])
     };
     let with = |vars: &'static [(&'static str, &'static str)]| async move {

@@ -44,6 +44,13 @@ impl DatabaseUrl {
     }
 }
 
+/// A stand-in while a bad value is reported.
+impl Default for DatabaseUrl {
+    fn default() -> Self {
+        DatabaseUrl::Sqlite(PathBuf::new())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseUrlError {
     #[error("is not a valid PostgreSQL URL ({0})")]
