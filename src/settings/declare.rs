@@ -7,12 +7,14 @@
 //! bad value is told.
 
 mod read;
+mod text;
 mod values;
 
 use config::Value;
 
 pub(super) use read::Reader;
-pub use values::{FromText, KeySetUrl, PerRoute, TimeZone, is_hmac};
+pub use text::{FromText, KeySetUrl, TimeZone, is_hmac};
+pub use values::PerRoute;
 
 /// How a value is read (from the environment, lists are comma-separated).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
