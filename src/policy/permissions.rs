@@ -306,6 +306,22 @@ mod tests {
     }
 
     #[test]
+    fn classes_are_equal_when_written_the_same() {
+        let class = |written: &str| {
+            written
+                .parse::<PermissionClass>()
+                .unwrap_or_else(|e| panic!("{written}: {e}"))
+        };
+        assert_eq!(
+            class("HasScope:a"),
+            PermissionClass::new(HasScope("a".into()))
+        );
+        assert_ne!(class("IsAuthenticated"), class("AllowAny"));
+        assert_ne!(class("HasScope:a"), class("HasScope:b"));
+        assert_ne!(class("HasScope:a"), class("ReadScope:a"));
+    }
+
+    #[test]
     fn refusals_name_the_classes_there_are() {
         let refused = "IsOwner"
             .parse::<PermissionClass>()
