@@ -137,6 +137,18 @@ async fn a_second_resource_gets_everything_from_its_declaration() {
         (200, json!(true), json!(3))
     );
     let (status, _, body) = send(
+        app.authed(Method::PATCH, "/api/project/1/")
+            .json(&json!({"done": "false"})),
+    )
+    .await;
+    assert_eq!((status, body["done"].clone()), (200, json!(false)));
+    let (status, _, body) = send(
+        app.authed(Method::PATCH, "/api/project/1/")
+            .json(&json!({"done": true})),
+    )
+    .await;
+    assert_eq!((status, body["done"].clone()), (200, json!(true)));
+    let (status, _, body) = send(
         app.authed(Method::PUT, "/api/project/1/")
             .json(&json!({"name": "Relaunch", "priority": 0})),
     )
