@@ -148,6 +148,13 @@ async fn a_second_resource_gets_everything_from_its_declaration() {
     )
     .await;
     assert_eq!((status, body["done"].clone()), (200, json!(true)));
+    // A form's unticked box is false, except in a PATCH, which leaves it be.
+    let (status, _, body) = send(
+        app.authed(Method::PATCH, "/api/project/1/")
+            .form(&[("priority", "3")]),
+    )
+    .await;
+    assert_eq!((status, body["done"].clone()), (200, json!(true)));
     let (status, _, body) = send(
         app.authed(Method::PUT, "/api/project/1/")
             .json(&json!({"name": "Relaunch", "priority": 0})),
