@@ -155,6 +155,19 @@ async fn a_second_resource_gets_everything_from_its_declaration() {
     )
     .await;
     assert_eq!((status, body["done"].clone()), (200, json!(true)));
+    let (status, _, body) = send(app.authed(Method::PUT, "/api/project/1/").form(&[
+        ("name", "Launch"),
+        ("priority", "3"),
+        ("due", "2026-12-31"),
+    ]))
+    .await;
+    assert_eq!((status, body["done"].clone()), (200, json!(false)));
+    let (status, _, body) = send(
+        app.authed(Method::PATCH, "/api/project/1/")
+            .json(&json!({"done": true})),
+    )
+    .await;
+    assert_eq!((status, body["done"].clone()), (200, json!(true)));
     let (status, _, body) = send(
         app.authed(Method::PUT, "/api/project/1/")
             .json(&json!({"name": "Relaunch", "priority": 0})),
