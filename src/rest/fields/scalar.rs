@@ -199,6 +199,9 @@ mod tests {
             ("7.0", 7),
             ("7.", 7),
             ("7.000 ", 7),
+            // The bounds themselves are allowed.
+            ("-10", -10),
+            ("1000", 1000),
         ] {
             assert_eq!(read(Input::Text(text)), Ok(Some(expected)), "{text:?}");
         }
@@ -241,6 +244,11 @@ mod tests {
         assert_eq!(
             read(Input::Text(&"1".repeat(1001))),
             Err(vec![INTEGER_TOO_LONG.to_owned()])
+        );
+        // MAX_STRING_LENGTH characters are still read.
+        assert_eq!(
+            read(Input::Text(&format!("{}7", "0".repeat(999)))),
+            Ok(Some(7))
         );
         assert_eq!(read(Input::Json(&json!(null))), Err(vec![NULL.to_owned()]));
     }
