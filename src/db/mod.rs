@@ -9,7 +9,9 @@ pub mod migrations;
 pub mod models;
 pub mod plan;
 pub mod schema;
+pub mod writes;
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -164,6 +166,8 @@ pub struct Db {
     task_table: TaskTable,
     /// SQLite: reads run on the calling thread (see [`Db::read`]).
     reads_inline: bool,
+    /// SQLite: one write at a time, queued here (see [`Db::run`]).
+    writer: Option<Arc<Mutex<()>>>,
 }
 
 impl Db {
@@ -189,8 +193,10 @@ impl Db {
                 url: settings.url.clone(),
             })
             .map_err(|e| DbError::Unavailable(format!("cannot open {:?}: {e}", settings.url)))?;
+        let sqlite = matches!(settings.url, DatabaseUrl::Sqlite(_));
         let mut db = Db {
-            reads_inline: matches!(settings.url, DatabaseUrl::Sqlite(_)),
+            reads_inline: sqlite,
+            writer: sqlite.then(Arc::default),
             pool,
             timeout: Duration::from_secs(settings.timeout_secs),
             task_table: TaskTable::V1_11,
@@ -215,11 +221,24 @@ impl Db {
         self.task_table
     }
 
-    /// Runs `f` with a pooled connection on the blocking thread pool. Fails
-    /// with `Unavailable` when no connection comes and `Timeout` when the
-    /// database does not answer within `database.timeout_secs` (a stuck query
-    /// keeps its thread, not the request).
+    /// Runs `f`, which may write, with a pooled connection on the blocking
+    /// thread pool. Fails with `Unavailable` when no connection comes and
+    /// `Timeout` when the database does not answer within
+    /// `database.timeout_secs` (a stuck query keeps its thread, not the
+    /// request). On SQLite, writes take turns here before taking a
+    /// connection: SQLite lets one connection write at a time, and one that
+    /// finds the lock taken sleeps in its busy handler (1, 2, 5, 10 ms…),
+    /// whatever happens meanwhile, where a queue hands the turn on at once.
     pub async fn run<T, E, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        E: Into<DbError>,
+        T: Send + 'static,
+    {
+        self.blocking(self.writer.clone(), f).await
+    }
+
+    async fn blocking<T, E, F>(&self, turn: Option<Arc<Mutex<()>>>, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         E: Into<DbError>,
@@ -227,6 +246,10 @@ impl Db {
     {
         let pool = self.pool.clone();
         let work = tokio::task::spawn_blocking(move || {
+            // A writer that panicked left nothing half-done to guard.
+            let _turn = turn
+                .as_deref()
+                .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner));
             let mut pooled = pool.get()?;
             let result = f(&mut pooled.conn).map_err(Into::into);
             // Do not hand a connection that failed that way to the next request.
@@ -265,7 +288,7 @@ impl Db {
                 .is_some_and(DbError::breaks_connection);
             return result;
         }
-        self.run(f).await
+        self.blocking(None, f).await
     }
 
     /// Whether the database answers (`/api/ready/`).

@@ -7,6 +7,7 @@ use diesel::sql_types::Text;
 
 use super::listing::{self, Column, Listed, Listing, Mismatch, Window};
 use super::schema::{auth_user, task};
+use super::writes::{InsertTask, UpdateTask};
 use super::{Backend, DbConnection, DbError, MultiBackend};
 
 /// A row of Django's `auth_user`, as far as authentication reads it.
@@ -102,8 +103,7 @@ impl TaskTable {
 }
 
 /// A validated new task, its dates already defaulted.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = task)]
+#[derive(Debug, Clone)]
 pub struct NewTask {
     pub title: String,
     pub content: String,
@@ -112,8 +112,7 @@ pub struct NewTask {
 }
 
 /// A validated update; `None` leaves the column as it is.
-#[derive(Debug, Default, Clone, PartialEq, Eq, AsChangeset)]
-#[diesel(table_name = task)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct TaskChanges {
     pub title: Option<String>,
     pub content: Option<String>,
@@ -126,21 +125,6 @@ impl TaskChanges {
         *self == TaskChanges::default()
     }
 }
-
-/// Spelled out for RETURNING: the multi-backend connection cannot return a `Selectable`.
-pub(crate) const RETURNED: (
-    task::id,
-    task::title,
-    task::content,
-    task::created_on,
-    task::due_date,
-) = (
-    task::id,
-    task::title,
-    task::content,
-    task::created_on,
-    task::due_date,
-);
 
 /// The task columns a list may be searched and ordered by, as the API names them.
 pub static TASK_LIST_COLUMNS: [Column<task::table, Task>; 5] = [
@@ -274,17 +258,11 @@ impl Task {
         new: &NewTask,
         created_by: &str,
     ) -> QueryResult<Task> {
-        if table.has_creator() {
-            diesel::insert_into(task::table)
-                .values((new, task::created_by.eq(created_by)))
-                .returning(RETURNED)
-                .get_result(conn)
-        } else {
-            diesel::insert_into(task::table)
-                .values(new)
-                .returning(RETURNED)
-                .get_result(conn)
+        InsertTask {
+            new,
+            created_by: table.has_creator().then_some(created_by),
         }
+        .get_result(conn)
     }
 
     /// `None` when there is no such task.
@@ -296,11 +274,7 @@ impl Task {
         if changes.is_empty() {
             return Task::get(conn, id);
         }
-        diesel::update(Task::by_id(id))
-            .set(&changes)
-            .returning(RETURNED)
-            .get_result(conn)
-            .optional()
+        UpdateTask { id, changes }.get_result(conn).optional()
     }
 
     /// Whether a task was deleted.

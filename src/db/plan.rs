@@ -8,8 +8,9 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Text, Untyped};
 
 use super::listing::{Listing, Window};
-use super::models::{RETURNED, Task, TaskChanges, User};
+use super::models::{Task, TaskChanges, User};
 use super::schema::task;
+use super::writes::UpdateTask;
 use super::{DbConnection, DbError, MultiBackend};
 
 /// `EXPLAIN …` of a query, run without running the query.
@@ -117,15 +118,7 @@ pub fn others(
                 Task::by_id(id).select((Task::as_select(), task::created_by)),
             )?,
         ),
-        (
-            "update",
-            explain(
-                conn,
-                diesel::update(Task::by_id(id))
-                    .set(changes)
-                    .returning(RETURNED),
-            )?,
-        ),
+        ("update", explain(conn, UpdateTask { id, changes })?),
         ("delete", explain(conn, diesel::delete(Task::by_id(id)))?),
         (
             "user",

@@ -27,6 +27,7 @@ mod resilience;
 mod router;
 mod schema;
 mod settings;
+mod statements;
 
 mod tasks;
 mod token_cache;

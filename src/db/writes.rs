@@ -1,0 +1,108 @@
+//! A task's INSERT and UPDATE, written so that diesel's statement cache
+//! keeps them. diesel never caches its own `update()` (its SET clause may
+//! change with the values), nor, on PostgreSQL, an `insert_into()` of an
+//! `Insertable` (a column may be `DEFAULT`): each would be prepared again
+//! at every request, on PostgreSQL an extra round trip. These have one
+//! text per shape of table, so the second request finds them prepared
+//! (`tests/api/statements.rs`).
+
+use diesel::backend::Backend;
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{Date, Integer, Nullable, Text};
+
+use super::models::{NewTask, TaskChanges};
+
+/// What both statements answer (`RETURNING`): a `Task`.
+type Returned = (Integer, Text, Text, Date, Date);
+const RETURNING: &str = " RETURNING id, title, content, created_on, due_date";
+
+/// `INSERT INTO task …`, with `created_by` where the table has it.
+pub struct InsertTask<'a> {
+    pub new: &'a NewTask,
+    pub created_by: Option<&'a str>,
+}
+
+/// `UPDATE task SET column = COALESCE(?, column), …` for one id: a column
+/// not given keeps its value, so one text serves every PATCH.
+pub struct UpdateTask {
+    pub id: i32,
+    pub changes: TaskChanges,
+}
+
+impl<DB> QueryFragment<DB> for InsertTask<'_>
+where
+    DB: Backend,
+    String: ToSql<Text, DB>,
+    str: ToSql<Text, DB>,
+    chrono::NaiveDate: ToSql<Date, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("INSERT INTO task (title, content, created_on, due_date");
+        if self.created_by.is_some() {
+            out.push_sql(", created_by");
+        }
+        out.push_sql(") VALUES (");
+        out.push_bind_param::<Text, _>(&self.new.title)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&self.new.content)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Date, _>(&self.new.created_on)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Date, _>(&self.new.due_date)?;
+        if let Some(created_by) = self.created_by {
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(created_by)?;
+        }
+        out.push_sql(")");
+        out.push_sql(RETURNING);
+        Ok(())
+    }
+}
+
+impl<DB> QueryFragment<DB> for UpdateTask
+where
+    DB: Backend,
+    Option<String>: ToSql<Nullable<Text>, DB>,
+    Option<chrono::NaiveDate>: ToSql<Nullable<Date>, DB>,
+    i32: ToSql<Integer, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        let c = &self.changes;
+        out.push_sql("UPDATE task SET title = COALESCE(");
+        out.push_bind_param::<Nullable<Text>, _>(&c.title)?;
+        out.push_sql(", title), content = COALESCE(");
+        out.push_bind_param::<Nullable<Text>, _>(&c.content)?;
+        out.push_sql(", content), created_on = COALESCE(");
+        out.push_bind_param::<Nullable<Date>, _>(&c.created_on)?;
+        out.push_sql(", created_on), due_date = COALESCE(");
+        out.push_bind_param::<Nullable<Date>, _>(&c.due_date)?;
+        out.push_sql(", due_date) WHERE id = ");
+        out.push_bind_param::<Integer, _>(&self.id)?;
+        out.push_sql(RETURNING);
+        Ok(())
+    }
+}
+
+// Cached by their text (two texts for the insert, one for the update).
+impl QueryId for InsertTask<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl QueryId for UpdateTask {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for InsertTask<'_> {
+    type SqlType = Returned;
+}
+
+impl Query for UpdateTask {
+    type SqlType = Returned;
+}
+
+impl<Conn> RunQueryDsl<Conn> for InsertTask<'_> {}
+impl<Conn> RunQueryDsl<Conn> for UpdateTask {}
