@@ -176,6 +176,19 @@ pub struct Listing {
 }
 
 impl Listing {
+    /// All the rows, unsearched, uncounted, in the order of one column
+    /// ascending (the unique one: the original's list).
+    pub fn is_plain(&self, by: usize) -> bool {
+        self.search.is_empty()
+            && self.window == Window::All
+            && !self.count
+            && self.ordering
+                == [OrderBy {
+                    column: by,
+                    descending: false,
+                }]
+    }
+
     /// The window to read once the rows are counted: `None` when it lies
     /// beyond them (nothing to read: an `OFFSET` past the end still costs a
     /// scan to it).

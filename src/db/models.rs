@@ -7,8 +7,8 @@ use diesel::sql_types::Text;
 
 use super::listing::{self, Column, Listed, Listing, Mismatch, Window};
 use super::schema::{auth_user, task};
-use super::writes::{InsertTask, UpdateTask};
-use super::{Backend, DbConnection, DbError, MultiBackend};
+use super::statements::{InsertTask, PlainList, UpdateTask};
+use super::{Backend, DbConnection, DbError, MultiBackend, on_backend};
 
 /// A row of Django's `auth_user`, as far as authentication reads it.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -43,10 +43,10 @@ impl User {
     }
 
     pub fn find(conn: &mut DbConnection, username: &str) -> QueryResult<Option<User>> {
-        User::by_username(username)
+        on_backend!(conn, |c| User::by_username(username)
             .select(User::as_select())
-            .first(conn)
-            .optional()
+            .first(c)
+            .optional())
     }
 
     /// Finds the user, creating an active, non-staff one on first sight.
@@ -126,6 +126,9 @@ impl TaskChanges {
     }
 }
 
+/// `id`'s place in [`TASK_LIST_COLUMNS`].
+pub const ID: usize = 0;
+
 /// The task columns a list may be searched and ordered by, as the API names them.
 pub static TASK_LIST_COLUMNS: [Column<task::table, Task>; 5] = [
     crate::column!(task::id, Integer, id),
@@ -155,6 +158,14 @@ impl Task {
         created_by: Option<&str>,
         listing: &Listing,
     ) -> Result<Listed<Task>, DbError> {
+        if listing.is_plain(ID) {
+            let rows = PlainList {
+                backend: conn.backend(),
+                created_by,
+            };
+            let rows = on_backend!(conn, |c| rows.load(c))?;
+            return Ok(listing::finish(&TASK_LIST_COLUMNS, listing, rows, None)?);
+        }
         let count = match listing.count {
             true => Some(Task::count_query(created_by, listing)?.get_result::<i64>(conn)?),
             false => None,
@@ -228,10 +239,10 @@ impl Task {
     }
 
     pub fn get(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Task>> {
-        Task::by_id(id)
+        on_backend!(conn, |c| Task::by_id(id)
             .select(Task::as_select())
-            .first(conn)
-            .optional()
+            .first(c)
+            .optional())
     }
 
     /// The task and its creator (`None` where the table does not keep it).
@@ -243,11 +254,11 @@ impl Task {
         if !table.has_creator() {
             return Ok(Task::get(conn, id)?.map(|t| (t, None)));
         }
-        Task::by_id(id)
+        let found = on_backend!(conn, |c| Task::by_id(id)
             .select((Task::as_select(), task::created_by))
-            .first::<(Task, String)>(conn)
-            .optional()
-            .map(|found| found.map(|(t, by)| (t, Some(by))))
+            .first::<(Task, String)>(c)
+            .optional())?;
+        Ok(found.map(|(t, by)| (t, Some(by))))
     }
 
     /// Inserts the task; `created_by` (the token's `sub`) is stored where
@@ -258,11 +269,11 @@ impl Task {
         new: &NewTask,
         created_by: &str,
     ) -> QueryResult<Task> {
-        InsertTask {
+        let insert = InsertTask {
             new,
             created_by: table.has_creator().then_some(created_by),
-        }
-        .get_result(conn)
+        };
+        on_backend!(conn, |c| insert.get_result(c))
     }
 
     /// `None` when there is no such task.
@@ -274,12 +285,13 @@ impl Task {
         if changes.is_empty() {
             return Task::get(conn, id);
         }
-        UpdateTask { id, changes }.get_result(conn).optional()
+        let update = UpdateTask { id, changes };
+        on_backend!(conn, |c| update.get_result(c).optional())
     }
 
     /// Whether a task was deleted.
     pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
-        let n = diesel::delete(Task::by_id(id)).execute(conn)?;
+        let n = on_backend!(conn, |c| diesel::delete(Task::by_id(id)).execute(c))?;
         Ok(n > 0)
     }
 }

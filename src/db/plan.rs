@@ -8,9 +8,9 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Text, Untyped};
 
 use super::listing::{Listing, Window};
-use super::models::{Task, TaskChanges, User};
+use super::models::{ID, Task, TaskChanges, User};
 use super::schema::task;
-use super::writes::UpdateTask;
+use super::statements::{PlainList, UpdateTask};
 use super::{DbConnection, DbError, MultiBackend};
 
 /// `EXPLAIN …` of a query, run without running the query.
@@ -89,13 +89,17 @@ pub fn list(
         ));
     }
     let window = listing.window_given(count).unwrap_or(Window::All);
-    out.push((
-        "rows",
-        explain(
-            conn,
-            Task::list_query(conn.backend(), created_by, listing, &window)?,
-        )?,
-    ));
+    let rows = if listing.is_plain(ID) {
+        let plain = PlainList {
+            backend: conn.backend(),
+            created_by,
+        };
+        explain(conn, plain)?
+    } else {
+        let query = Task::list_query(conn.backend(), created_by, listing, &window)?;
+        explain(conn, query)?
+    };
+    out.push(("rows", rows));
     Ok(out)
 }
 

@@ -1,10 +1,17 @@
-//! A task's INSERT and UPDATE, written so that diesel's statement cache
-//! keeps them. diesel never caches its own `update()` (its SET clause may
-//! change with the values), nor, on PostgreSQL, an `insert_into()` of an
-//! `Insertable` (a column may be `DEFAULT`): each would be prepared again
-//! at every request, on PostgreSQL an extra round trip. These have one
-//! text per shape of table, so the second request finds them prepared
-//! (`tests/api/statements.rs`).
+//! Statements of a request's path written out, where diesel's own would
+//! cost more:
+//! - a task's INSERT and UPDATE, which diesel's statement cache keeps: it
+//!   never caches its own `update()` (its SET clause may change with the
+//!   values), nor, on PostgreSQL, an `insert_into()` of an `Insertable` (a
+//!   column may be `DEFAULT`), so each was prepared again at every request,
+//!   on PostgreSQL an extra round trip;
+//! - the plain list (no search, no page, ordered by id: the original's
+//!   list), which runs on the connection's own backend rather than through
+//!   the multi-connection's boxed query.
+//!
+//! Each has one text per backend and shape of table, so the second request
+//! finds it prepared (`tests/api/statements.rs`), and the plan tests read
+//! their plans (`tests/api/plans.rs`).
 
 use diesel::backend::Backend;
 use diesel::prelude::*;
@@ -12,15 +19,25 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{Date, Integer, Nullable, Text};
 
+use super::Backend as Which;
 use super::models::{NewTask, TaskChanges};
 
-/// What both statements answer (`RETURNING`): a `Task`.
+/// What each statement answers: a `Task`.
 type Returned = (Integer, Text, Text, Date, Date);
 const RETURNING: &str = " RETURNING id, title, content, created_on, due_date";
 
 /// `INSERT INTO task …`, with `created_by` where the table has it.
 pub struct InsertTask<'a> {
     pub new: &'a NewTask,
+    pub created_by: Option<&'a str>,
+}
+
+/// `SELECT … FROM task ORDER BY id`, a creator's rows only where given.
+/// Written as the boxed list query writes the same listing
+/// (`Task::list_query`): on PostgreSQL a creator's rows as a range ordered
+/// by `(created_by, id)`, read from that index in order.
+pub struct PlainList<'a> {
+    pub backend: Which,
     pub created_by: Option<&'a str>,
 }
 
@@ -85,7 +102,33 @@ where
     }
 }
 
-// Cached by their text (two texts for the insert, one for the update).
+impl<DB> QueryFragment<DB> for PlainList<'_>
+where
+    DB: Backend,
+    str: ToSql<Text, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("SELECT id, title, content, created_on, due_date FROM task");
+        match (self.created_by, self.backend) {
+            (None, _) => out.push_sql(" ORDER BY id"),
+            (Some(creator), Which::Sqlite) => {
+                out.push_sql(" WHERE created_by = ");
+                out.push_bind_param::<Text, _>(creator)?;
+                out.push_sql(" ORDER BY id");
+            }
+            (Some(creator), Which::Postgres) => {
+                out.push_sql(" WHERE created_by >= ");
+                out.push_bind_param::<Text, _>(creator)?;
+                out.push_sql(" AND created_by <= ");
+                out.push_bind_param::<Text, _>(creator)?;
+                out.push_sql(" ORDER BY created_by, id");
+            }
+        }
+        Ok(())
+    }
+}
+
+// Cached by their text.
 impl QueryId for InsertTask<'_> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
@@ -94,6 +137,15 @@ impl QueryId for InsertTask<'_> {
 impl QueryId for UpdateTask {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl QueryId for PlainList<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for PlainList<'_> {
+    type SqlType = Returned;
 }
 
 impl Query for InsertTask<'_> {
@@ -106,3 +158,4 @@ impl Query for UpdateTask {
 
 impl<Conn> RunQueryDsl<Conn> for InsertTask<'_> {}
 impl<Conn> RunQueryDsl<Conn> for UpdateTask {}
+impl<Conn> RunQueryDsl<Conn> for PlainList<'_> {}
