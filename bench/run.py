@@ -1,27 +1,28 @@
 #!/usr/bin/env python3
 """make bench / make bench-compare: load on loopback, a Markdown table and an SVG chart.
 
-    python3 bench/run.py [--compare] [--duration 10] [--quick]
+    python3 bench/run.py [--compare] [--duration 10] [--no-scale] [--tokens N]
 
 Starts the release build (target/release/todoapi) on a fresh SQLite database
 in target/bench/ with the development issuer as the key set on loopback,
 mints a token with `todoapi token`, and loads it with oha (its latency
 percentiles are trustworthy where wrk's p99 is not). Rows: GET /api/task/
-at 1, 16, 64 and 256 connections; GET /api/task/1/; POST and PUT (writes);
-the 401 path; the same list under AllowAny without a token (a second
-server); a burst of new connections; many distinct tokens (wrk with a Lua
-script, since oha sends one header) for the token cache's memory bound.
-With TEST_POSTGRES_URL, the list again on a PostgreSQL database of its own.
-With --compare, the same rows in the same run against the original
-(bench/original/: the tutorial's v1.11 API under gunicorn, installed into
-target/bench/original-venv from PyPI), and the ratio per row.
+at 1, 16 and 256 connections; the request path (bench/path.py: GET /api/,
+the list and the detail at 64, POST and PUT at 16, alternately); the 401
+path; the list under AllowAny without a token (a second server); a burst
+of new connections; many distinct tokens (wrk with a Lua script, since oha
+sends one header) for the token cache's memory bound. With
+TEST_POSTGRES_URL, the list and the path rows on a PostgreSQL database of
+its own; then the scale rows (bench/scale.py). With --compare, the same rows
+against the original (bench/original/: the tutorial's v1.11 API under
+gunicorn, from PyPI into target/bench/original-venv), and the ratio per row.
 
 Each row reports req/s, p50, p99, p99.9 and the slowest request, errors
 (transport errors and unexpected statuses), the server's CPU per request
 (all its processes, from /proc) and its resident memory after the row.
-Writes target/bench/results.md, results.json and chart.svg.
-Needs oha (`cargo install oha`; the Makefile installs it) and, for the
-distinct-tokens row, wrk.
+bench/report.py writes target/bench/results.md, results.json and
+chart.svg, and fails (exit status 1) naming the targets a run missed.
+Needs oha (the Makefile installs it) and, for the distinct-tokens row, wrk.
 """
 import argparse
 import json
@@ -37,6 +38,12 @@ import time
 import types
 import urllib.request
 from pathlib import Path
+
+import path
+import report
+from report import fmt
+import scale
+import tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "target" / "bench"
@@ -118,7 +125,9 @@ class Server:
 
     def prune(self):
         """Back to the three seeded tasks, so that the list rows stay comparable."""
-        if self.db:
+        if self.db and "://" in self.db:
+            subprocess.run(["psql", self.db, "-q", "-c", "DELETE FROM task WHERE id > 3"], check=True)
+        elif self.db:
             with sqlite3.connect(self.db) as conn:
                 conn.execute("DELETE FROM task WHERE id > 3")
 
@@ -158,8 +167,7 @@ def start_todoapi(name, work, database_url, extra=None):
     process = subprocess.Popen([str(BINARY), "serve"], env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     wait_for(f"{base}/api/ready/")
-    db = None if "://" in database_url else database_url
-    return Server(name, process, base, db), env
+    return Server(name, process, base, database_url), env
 
 
 def mint(env, *args):
@@ -236,40 +244,6 @@ def measured(server, load):
     return row
 
 
-def wrk_tokens(server, tokens_file, conns, duration):
-    """wrk with a Lua script that sends the tokens of a file in turn."""
-    script = OUT / "tokens.lua"
-    script.write_text(
-        "local tokens = {}\n"
-        f"for line in io.lines('{tokens_file}') do tokens[#tokens + 1] = line end\n"
-        "local i = 0\n"
-        "request = function()\n"
-        "  i = i % #tokens + 1\n"
-        "  return wrk.format('GET', '/api/task/', { Authorization = 'Bearer ' .. tokens[i] })\n"
-        "end\n"
-        "done = function(summary, latency, requests)\n"
-        "  io.write(string.format('JSON {\"requests\": %d, \"errors\": %d, \"non2xx\": %d, \"p50\": %f, \"p99\": %f, \"p999\": %f, \"max\": %f, \"seconds\": %f}\\n',\n"
-        "    summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,\n"
-        "    summary.errors.status, latency:percentile(50) / 1000, latency:percentile(99) / 1000,\n"
-        "    latency:percentile(99.9) / 1000, latency.max / 1000, summary.duration / 1e6))\n"
-        "end\n")
-    out = subprocess.run(["wrk", "-t2", f"-c{conns}", f"-d{duration}s", "-s", str(script), f"{server.base}/api/task/"],
-                         check=True, capture_output=True, text=True).stdout
-    line = next(l for l in out.splitlines() if l.startswith("JSON "))
-    data = json.loads(line[5:])
-    return {"requests": data["requests"], "rps": data["requests"] / data["seconds"],
-            "p50": data["p50"], "p99": data["p99"], "p999": data["p999"], "slowest": data["max"],
-            "errors": data["errors"] + data["non2xx"]}
-
-
-def fmt(value, digits=1):
-    if value is None:
-        return "-"
-    if value >= 100:
-        return f"{value:,.0f}".replace(",", " ")
-    return f"{value:.{digits}f}"
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--compare", action="store_true", help="the same rows against the original")
@@ -312,23 +286,17 @@ def main():
             load(1)  # warm-up
             return record(label, server, measured(server, lambda: load(d)), note)
 
+        bench = types.SimpleNamespace(work=work, duration=d, mint=mint, oha=oha, row=row,
+                                      record=record, measured=measured, rows=rows)
         postgres = os.environ.get("TEST_POSTGRES_URL")
         if not args.scale_only:
             targets = [main_server] + ([original] if original else [])
             print("== rows", flush=True)
             for server in targets:
-                for conns in (1, 16, 64, 256):
+                for conns in (1, 16, 256):
                     row(f"GET /api/task/, {conns} conn", server,
                         lambda t, s=server, c=conns: oha(f"{s.base}/api/task/", c, t, headers=auth))
-                row("GET /api/task/1/, 64 conn", server,
-                    lambda t, s=server: oha(f"{s.base}/api/task/1/", 64, t, headers=auth))
-                row("POST /api/task/, 16 conn", server,
-                    lambda t, s=server: oha(f"{s.base}/api/task/", 16, t, method="POST", headers=auth,
-                                            body='{"title": "Bench", "content": "Load"}', expected=(201,)))
-                server.prune()
-                row("PUT /api/task/1/, 16 conn", server,
-                    lambda t, s=server: oha(f"{s.base}/api/task/1/", 16, t, method="PUT", headers=auth,
-                                            body='{"title": "Workout", "content": "Squat, bench press, deadlift."}'))
+                path.rows(bench, server, auth, root=server is not original)
                 row("no token (401), 64 conn", server,
                     lambda t, s=server: oha(f"{s.base}/api/task/", 64, t, expected=(401,)))
                 row("burst: 20 000 new connections, 256", server,
@@ -345,19 +313,16 @@ def main():
                     pg_server, pg_env = start_todoapi("todoapi PostgreSQL", work, url)
                     servers.append(pg_server)
                     pg_token = mint(pg_env, "--expires-in", "86400")[0]
-                    for conns in (16, 64):
+                    pg_auth = [f"Authorization: Bearer {pg_token}"]
+                    for conns in (16, 256):
                         row(f"GET /api/task/, {conns} conn", pg_server,
-                            lambda t, c=conns: oha(f"{pg_server.base}/api/task/", c, t,
-                                                   headers=[f"Authorization: Bearer {pg_token}"]))
+                            lambda t, c=conns: oha(f"{pg_server.base}/api/task/", c, t, headers=pg_auth))
+                    path.rows(bench, pg_server, pg_auth)
                     pg_server.stop()
                 finally:
                     subprocess.run(["psql", postgres, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
 
         if not args.no_scale:
-            import scale
-            bench = types.SimpleNamespace(work=work, duration=d, mint=mint, oha=oha, row=row,
-                                          record=record, measured=measured)
-
             def start(label, database_url, extra):
                 server, server_env = start_todoapi(f"todoapi {label}", work, database_url, extra)
                 servers.append(server)
@@ -378,121 +343,13 @@ def main():
                         subprocess.run(["psql", postgres, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
 
         if args.tokens and not args.scale_only:
-            print(f"== minting {args.tokens} distinct tokens", flush=True)
-            tokens_file = work / "tokens.txt"
-            tokens = mint(env, "--expires-in", "86400", "--count", str(args.tokens))
-            tokens_file.write_text("\n".join(tokens) + "\n")
-            target = 10 * args.tokens  # each token ten times: 1 000 000 requests by default
-
-            def until_target():
-                done = {"requests": 0, "seconds": 0.0, "errors": 0, "slowest": 0.0}
-                last = None
-                while done["requests"] < target:
-                    start = time.time()
-                    last = wrk_tokens(main_server, tokens_file, 64, max(d, 5))
-                    done["seconds"] += time.time() - start
-                    done["requests"] += last["requests"]
-                    done["errors"] += last["errors"]
-                    done["slowest"] = max(done["slowest"], last["slowest"])
-                # Latency percentiles of the last run: every token cached by then.
-                return dict(last, requests=done["requests"], errors=done["errors"],
-                            slowest=done["slowest"], rps=done["requests"] / done["seconds"])
-
-            result = measured(main_server, until_target)
-            result.update(label=f"{args.tokens} distinct tokens, 64 conn (wrk)", server="todoapi",
-                          note=f"{result['requests']} requests")
-            rows.append(result)
-            print(f"  {'todoapi':>16} | {result['label']:<34} | {fmt(result['rps']):>8} req/s | "
-                  f"RSS {result['rss']:.1f} MiB | {result['note']}", flush=True)
+            tokens.row(bench, main_server, env, args.tokens)
     finally:
         for server in servers:
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    report(rows, args)
-
-
-def report(rows, args):
-    by = {(r["server"], r["label"]): r for r in rows}
-    lines = [
-        f"`make {'bench-compare' if args.compare else 'bench'}`, {time.strftime('%Y-%m-%d')}, "
-        f"{os.cpu_count()} cores shared by the server and the load generator (oha), "
-        f"{args.duration} s per row after a 1 s warm-up; SQLite unless the server says PostgreSQL.",
-        "",
-        "| server | load | req/s | p50 ms | p99 ms | p99.9 ms | slowest ms | errors | server CPU ms/req | server RSS MiB | CPU stolen % |"
-        + (" × original |" if args.compare else ""),
-        "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if args.compare else ""),
-    ]
-    for r in rows:
-        ratio = ""
-        if args.compare:
-            other = by.get(("original", r["label"]))
-            ratio = f" {r['rps'] / other['rps']:.0f}× |" if other and other["rps"] and r["server"] == "todoapi" else " |"
-        lines.append(
-            f"| {r['server']} | {r['label']} | {fmt(r['rps'])} | {fmt(r['p50'], 2)} | {fmt(r['p99'], 2)} | "
-            f"{fmt(r['p999'], 2)} | {fmt(r['slowest'], 1)} | {r['errors']} | {fmt(r['cpu_ms'], 3)} | {fmt(r['rss'], 1)} | {fmt(r.get('steal'), 0)} |{ratio}")
-    table = "\n".join(lines) + "\n"
-    if not args.no_scale:
-        import scale
-        targets, missed = scale.report()
-        table += "\nScale targets (bench/scale.py), ratios of this run:\n\n" + targets
-    print()
-    print(table)
-    (OUT / "results.md").write_text(table)
-    (OUT / "results.json").write_text(json.dumps(rows, indent=2))
-    (OUT / "chart.svg").write_text(chart(rows))
-    print(f"written: {OUT / 'results.md'}, results.json, chart.svg")
-    if not args.no_scale and missed:
-        print("\nbench: TARGETS NOT MET:\n" + "\n".join(f"  - {t[0]}: {t[1]}, wanted {t[2]}" for t in missed))
-
-
-def chart(rows):
-    """req/s and p99 against connections, GET /api/task/, each server a line."""
-    conns = [1, 16, 64, 256]
-    series = {}
-    for r in rows:
-        if r["label"].startswith("GET /api/task/, ") and r["label"].endswith(" conn"):
-            c = int(r["label"].split(", ")[1].split()[0])
-            series.setdefault(r["server"], {})[c] = r
-    colors = {"todoapi": "#2d5be3", "original": "#c0392b", "todoapi PostgreSQL": "#27ae60"}
-    w, h, pad = 720, 300, 60
-
-    def panel(x0, title, key, log):
-        values = [r[key] for s in series.values() for r in s.values() if r.get(key)]
-        top = max(values) if values else 1
-        import math
-        def y(v):
-            if not v:
-                return h - pad
-            if log:
-                return h - pad - (math.log10(v) / math.log10(top * 1.2 if top > 1 else 10)) * (h - 2 * pad) if v > 1 else h - pad
-            return h - pad - v / (top * 1.1) * (h - 2 * pad)
-        def x(c):
-            return x0 + pad + conns.index(c) / (len(conns) - 1) * (w / 2 - 2 * pad)
-        out = [f'<text x="{x0 + w / 4}" y="20" text-anchor="middle" font-size="14">{title}</text>',
-               f'<line x1="{x0 + pad}" y1="{h - pad}" x2="{x0 + w / 2 - pad}" y2="{h - pad}" stroke="#999"/>',
-               f'<line x1="{x0 + pad}" y1="{pad}" x2="{x0 + pad}" y2="{h - pad}" stroke="#999"/>']
-        for c in conns:
-            out.append(f'<text x="{x(c)}" y="{h - pad + 18}" text-anchor="middle" font-size="11">{c}</text>')
-        out.append(f'<text x="{x0 + w / 4}" y="{h - 15}" text-anchor="middle" font-size="11">connections</text>')
-        out.append(f'<text x="{x0 + 8}" y="{pad - 10}" font-size="11">max {fmt(top, 2)}</text>')
-        for name, points in series.items():
-            pts = [(x(c), y(points[c].get(key))) for c in conns if c in points]
-            color = colors.get(name, "#555")
-            out.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="'
-                       + " ".join(f"{a:.1f},{b:.1f}" for a, b in pts) + '"/>')
-            for (a, b), c in zip(pts, [c for c in conns if c in points]):
-                out.append(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{color}"><title>{name} {c}: {fmt(points[c].get(key), 2)}</title></circle>')
-        return out
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h + 30}" font-family="sans-serif">',
-             '<rect width="100%" height="100%" fill="white"/>']
-    parts += panel(0, "GET /api/task/ — requests/s (log scale)", "rps", True)
-    parts += panel(w / 2, "GET /api/task/ — p99 latency, ms", "p99", False)
-    for i, name in enumerate(series):
-        parts.append(f'<text x="{pad + i * 200}" y="{h + 20}" font-size="12" fill="{colors.get(name, "#555")}">■ {name}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+    sys.exit(report.write(rows, args, OUT))
 
 
 if __name__ == "__main__":
