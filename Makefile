@@ -43,7 +43,7 @@ bench-tools:
 	@command -v oha >/dev/null || $(CARGO) install oha --locked
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || echo "bench: no wrk (apt-get install wrk): the distinct-tokens row is left out"
 
-bench: release bench-tools ## load on loopback (oha): the table and chart in target/bench/
+bench: release bench-tools ## load on loopback (oha): the table, targets and chart in target/bench/; fails naming a target missed
 	python3 bench/run.py $(BENCH_ARGS)
 
 bench-auth: ## criterion micro-benchmarks of the authentication path (cold: signature; warm: cache hit)

@@ -8,6 +8,7 @@ use diesel::sql_types::Text;
 use super::listing::{self, Column, Listed, Listing, Mismatch, Window};
 use super::schema::{auth_user, task};
 use super::statements::{InsertTask, PlainList, UpdateTask};
+pub use super::statements::{NewTask, TaskChanges};
 use super::{Backend, DbConnection, DbError, MultiBackend, on_backend};
 
 /// A row of Django's `auth_user`, as far as authentication reads it.
@@ -99,30 +100,6 @@ impl TaskTable {
 
     pub fn has_creator(self) -> bool {
         self == TaskTable::V1_14
-    }
-}
-
-/// A validated new task, its dates already defaulted.
-#[derive(Debug, Clone)]
-pub struct NewTask {
-    pub title: String,
-    pub content: String,
-    pub created_on: NaiveDate,
-    pub due_date: NaiveDate,
-}
-
-/// A validated update; `None` leaves the column as it is.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct TaskChanges {
-    pub title: Option<String>,
-    pub content: Option<String>,
-    pub created_on: Option<NaiveDate>,
-    pub due_date: Option<NaiveDate>,
-}
-
-impl TaskChanges {
-    fn is_empty(&self) -> bool {
-        *self == TaskChanges::default()
     }
 }
 

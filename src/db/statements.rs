@@ -9,10 +9,12 @@
 //!   list), which runs on the connection's own backend rather than through
 //!   the multi-connection's boxed query.
 //!
+//! With them, what a write carries: [`NewTask`] and [`TaskChanges`].
 //! Each has one text per backend and shape of table, so the second request
 //! finds it prepared (`tests/api/statements.rs`), and the plan tests read
 //! their plans (`tests/api/plans.rs`).
 
+use chrono::NaiveDate;
 use diesel::backend::Backend;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
@@ -20,7 +22,30 @@ use diesel::serialize::ToSql;
 use diesel::sql_types::{Date, Integer, Nullable, Text};
 
 use super::Backend as Which;
-use super::models::{NewTask, TaskChanges};
+
+/// A validated new task, its dates already defaulted.
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    pub title: String,
+    pub content: String,
+    pub created_on: NaiveDate,
+    pub due_date: NaiveDate,
+}
+
+/// A validated update; `None` leaves the column as it is.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TaskChanges {
+    pub title: Option<String>,
+    pub content: Option<String>,
+    pub created_on: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+}
+
+impl TaskChanges {
+    pub(crate) fn is_empty(&self) -> bool {
+        *self == TaskChanges::default()
+    }
+}
 
 /// What each statement answers: a `Task`.
 type Returned = (Integer, Text, Text, Date, Date);
@@ -53,7 +78,7 @@ where
     DB: Backend,
     String: ToSql<Text, DB>,
     str: ToSql<Text, DB>,
-    chrono::NaiveDate: ToSql<Date, DB>,
+    NaiveDate: ToSql<Date, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         out.push_sql("INSERT INTO task (title, content, created_on, due_date");
@@ -82,7 +107,7 @@ impl<DB> QueryFragment<DB> for UpdateTask
 where
     DB: Backend,
     Option<String>: ToSql<Nullable<Text>, DB>,
-    Option<chrono::NaiveDate>: ToSql<Nullable<Date>, DB>,
+    Option<NaiveDate>: ToSql<Nullable<Date>, DB>,
     i32: ToSql<Integer, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
