@@ -126,7 +126,10 @@ class Server:
     def prune(self):
         """Back to the three seeded tasks, so that the list rows stay comparable."""
         if self.db and "://" in self.db:
-            subprocess.run(["psql", self.db, "-q", "-c", "DELETE FROM task WHERE id > 3"], check=True)
+            # VACUUM too: the dead rows of a POST round would otherwise make
+            # the next list round read them (measured: 7 600 req/s, not 12 000).
+            subprocess.run(["psql", self.db, "-q", "-c", "DELETE FROM task WHERE id > 3",
+                            "-c", "VACUUM task"], check=True)
         elif self.db:
             with sqlite3.connect(self.db) as conn:
                 conn.execute("DELETE FROM task WHERE id > 3")
