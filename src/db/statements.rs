@@ -153,13 +153,9 @@ where
     }
 }
 
-// Cached by their text.
+// The insert (with `created_by` or not) and the plain list (per backend,
+// with a creator or not) have a few texts: cached by their text.
 impl QueryId for InsertTask<'_> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl QueryId for UpdateTask {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
@@ -167,6 +163,13 @@ impl QueryId for UpdateTask {
 impl QueryId for PlainList<'_> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+// One text whatever the changes: found in the cache by its type, without
+// writing the SQL out to look it up.
+impl QueryId for UpdateTask {
+    type QueryId = UpdateTask;
+    const HAS_STATIC_QUERY_ID: bool = true;
 }
 
 impl Query for PlainList<'_> {
