@@ -306,9 +306,10 @@ impl Db {
         self.blocking(None, f).await
     }
 
-    /// Whether the database answers (`/api/ready/`).
+    /// Whether the database answers (`/api/ready/`). Not queued behind
+    /// SQLite's writers: a probe writes nothing.
     pub async fn ping(&self) -> bool {
-        self.run(|conn| conn.ping()).await.is_ok()
+        self.blocking(None, |conn| conn.ping()).await.is_ok()
     }
 
     /// Runs pending migrations on one connection (synchronously: start-up and CLI).
