@@ -1,13 +1,23 @@
-//! Every query on a request's path is prepared once per connection and then
-//! taken from diesel's statement cache, on both backends: a second request
-//! prepares nothing. (A query diesel deems unsafe to cache, such as
-//! `sql_query` or an `IN` list, would be prepared at every request without
-//! ever being cached: the first run would show no `CacheQuery` event.)
+//! What a request asks of the database, on both backends:
+//! - every query on its path is prepared once per connection and then
+//!   taken from diesel's statement cache: a second request prepares
+//!   nothing. (A query diesel deems unsafe to cache, such as `sql_query` or
+//!   an `IN` list, would be prepared at every request without ever being
+//!   cached: the first run would show no `CacheQuery` event.)
+//! - one statement a request where the semantics allow: a read is one
+//!   query, the object a write changes is read once (its permissions and
+//!   its answer), a write returns its row, the user comes from the token
+//!   cache, and taking a pooled connection runs nothing.
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use chrono::NaiveDate;
-use diesel::connection::{Connection, Instrumentation, InstrumentationEvent};
+use diesel::connection::{
+    Connection, Instrumentation, InstrumentationEvent, set_default_instrumentation,
+};
+use reqwest::Method;
+use serde_json::json;
 use todoapi::db::DbConnection;
 use todoapi::db::listing::{Listing, OrderBy, Window};
 use todoapi::db::models::{NewTask, Task, TaskChanges, TaskTable, User};
@@ -159,6 +169,93 @@ fn a_requests_queries_come_from_the_statement_cache_after_the_first() {
         assert!(
             ran > 0 && cached.is_empty(),
             "{name}: prepared again: {cached:?}"
+        );
+    }
+}
+
+/// The statements run by the connections opened on a watched database
+/// (tests share the process, each with a database of its own; the others'
+/// connections record nothing).
+static RAN: LazyLock<Mutex<HashMap<String, Vec<String>>>> = LazyLock::new(Mutex::default);
+
+/// Records a connection's statements when its database is watched.
+struct ByDatabase(Option<String>);
+
+impl Instrumentation for ByDatabase {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        let Ok(mut ran) = RAN.lock() else { return };
+        match event {
+            InstrumentationEvent::StartEstablishConnection { url, .. } => {
+                self.0 = ran.contains_key(url).then(|| url.to_owned())
+            }
+            InstrumentationEvent::StartQuery { query, .. } => {
+                if let Some(statements) = self.0.as_ref().and_then(|url| ran.get_mut(url)) {
+                    statements.push(query.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn watch(url: &str) {
+    if let Ok(mut ran) = RAN.lock() {
+        ran.insert(url.to_owned(), Vec::new());
+    }
+}
+
+fn ran_on(url: &str) -> Vec<String> {
+    RAN.lock()
+        .map(|ran| ran.get(url).cloned().unwrap_or_default())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_request_runs_one_statement_where_it_can() {
+    // Before the server opens its connections.
+    set_default_instrumentation(|| Some(Box::new(ByDatabase(None)))).expect("instrumentation");
+    let db = TestDb::new();
+    let url = db.url().to_owned();
+    watch(&url);
+    let jwks = JwksServer::start(&["k1"]).await;
+    let app = spawn_app_on(jwks, db, &[("APP__AUTH__USER_CACHE_SECS", "3600")]).await;
+    // The user's first request reads (and makes) its row; later ones do not.
+    assert_eq!(send(app.authed(Method::GET, "/api/task/")).await.0, 200);
+    let created = send(
+        app.authed(Method::POST, "/api/task/")
+            .json(&json!({"title": "Run", "content": "5 km"})),
+    )
+    .await;
+    let id = created.2["id"].as_i64().expect("an id");
+    let detail = format!("/api/task/{id}/");
+    let run = json!({"title": "Run", "content": "10 km"});
+    let swim = json!({"title": "Swim", "content": "1 km"});
+    let jog = json!({"title": "Jog"});
+    for (method, path, body, statements) in [
+        (Method::GET, "/api/", None, 0),
+        (Method::GET, "/api/task/", None, 1),
+        (Method::GET, &detail, None, 1),
+        (Method::POST, "/api/task/", Some(&swim), 1),
+        // The object (404, 403 first), then the write that returns it.
+        (Method::PUT, &detail, Some(&run), 2),
+        (Method::PATCH, &detail, Some(&jog), 2),
+        (Method::DELETE, &detail, None, 2),
+        (Method::GET, &detail, None, 1),
+    ] {
+        let what = format!("{method} {path}");
+        let mut request = app.authed(method, path);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let before = ran_on(&url).len();
+        let (status, _, _) = send(request).await;
+        assert!(status < 500, "{what}: {status}");
+        let ran = ran_on(&url);
+        assert_eq!(
+            ran.len() - before,
+            statements,
+            "{what}: {:?}",
+            &ran[before..]
         );
     }
 }
