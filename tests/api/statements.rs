@@ -259,3 +259,25 @@ async fn a_request_runs_one_statement_where_it_can() {
         );
     }
 }
+
+#[tokio::test]
+async fn concurrent_writes_all_land_once() {
+    // On SQLite they take turns in the server (`Db::run`): none may fail or
+    // be lost. (How fast they go is make bench's.)
+    let app = spawn_app().await;
+    let before = app.count("task");
+    let posts = (0..48).map(|i| {
+        send(
+            app.authed(Method::POST, "/api/task/")
+                .json(&json!({"title": format!("Task {i}"), "content": "c"})),
+        )
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(posts)
+        .await
+        .into_iter()
+        .map(|(status, _, _)| status)
+        .collect();
+    assert_eq!(statuses, vec![201; 48]);
+    assert_eq!(app.count("task") - before, 48);
+    assert_eq!(app.count("task WHERE title = 'Task 47'"), 1);
+}
