@@ -90,6 +90,9 @@ pub enum ApiError {
     AuthUnavailable,
     #[error("Service temporarily unavailable.")]
     ServiceUnavailable,
+    /// A throttle refused; DRF's `Throttled` with its wait in whole seconds.
+    #[error("Request was throttled.{}", throttled_wait(*.0))]
+    Throttled(Option<u64>),
     /// A concurrent change got there first; the request may be sent again.
     #[error("The request conflicts with a concurrent change; try again.")]
     Conflict,
@@ -182,6 +185,7 @@ impl ResponseError for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::Conflict => StatusCode::CONFLICT,
+            ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -203,10 +207,23 @@ impl ResponseError for ApiError {
         ) {
             response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
         }
+        // DRF's exception handler: `Retry-After` when the wait is known (and not 0).
+        if let ApiError::Throttled(Some(wait @ 1..)) = self {
+            response.insert_header((header::RETRY_AFTER, *wait));
+        }
         match self {
             ApiError::Validation(errors) => response.json(errors),
             other => response.json(serde_json::json!({ "detail": other.to_string() })),
         }
+    }
+}
+
+/// DRF's `Throttled.extra_detail_singular` / `_plural`.
+fn throttled_wait(wait: Option<u64>) -> String {
+    match wait {
+        None => String::new(),
+        Some(1) => " Expected available in 1 second.".into(),
+        Some(n) => format!(" Expected available in {n} seconds."),
     }
 }
 

@@ -8,6 +8,7 @@
 //! server's assembly in [`startup`].
 
 pub mod auth;
+pub mod cache;
 pub mod db;
 #[cfg(feature = "dev-issuer")]
 pub mod dev_issuer;

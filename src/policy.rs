@@ -1,11 +1,13 @@
 //! The names that settings give to policy, as a DRF project's settings.py
 //! names classes: the permission classes, the username handlers and the
-//! task ownership mode; how lists are paginated and filtered (`listing.rs`).
+//! task ownership mode; how lists are paginated and filtered (`listing.rs`);
+//! the throttle classes and rates (`throttles.rs`).
 //! A leaf: `settings` parses these names, `auth`, `api` and `rest` implement
 //! what they mean (`auth/permissions.rs`, `auth/users.rs`, `rest/`).
 
 mod listing;
 mod permissions;
+mod throttles;
 
 use std::fmt;
 use std::str::FromStr;
@@ -15,6 +17,7 @@ pub use permissions::{
     AllowAny, Class, HasScope, IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly, IsCreator,
     NOT_THE_CREATOR, PERMISSION_DENIED, PermissionClass, ReadScope, Request, Requester, WriteScope,
 };
+pub use throttles::{Rate, ThrottleClass};
 
 /// A name no class, handler or mode has; says which names there are.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

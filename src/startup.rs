@@ -14,6 +14,7 @@ use actix_web::web;
 
 use crate::auth::providers::Providers;
 use crate::auth::{Authenticator, CachePolicy};
+use crate::cache::Cache;
 use crate::db::{Db, indexes};
 use crate::policy::Ownership;
 use crate::resources;
@@ -61,6 +62,8 @@ pub enum StartError {
     Database(#[from] crate::db::DbError),
     #[error("migrations: {0}")]
     Migrations(crate::db::migrations::MigrationError),
+    #[error("cache: {0}")]
+    Cache(#[from] crate::cache::CacheError),
     #[error("auth: {0}")]
     Keys(#[from] crate::auth::keys::KeyStoreError),
     #[cfg(feature = "dev-issuer")]
@@ -96,11 +99,13 @@ impl Application {
         // Bind first: the development issuer's URL is the server's own, port included.
         let (listener, port) = bind(&settings)?;
         let auth = authentication(&settings, &db, port)?;
+        let cache = Cache::new(&settings.cache)?;
         let drain = Duration::from_secs(settings.server.shutdown_drain_secs);
         let state = web::Data::new(AppState {
             settings,
             db,
             authenticator: auth.authenticator,
+            cache,
         });
         let draining = Arc::new(AtomicBool::new(false));
         let listening = listener.try_clone().ok();

@@ -2,6 +2,7 @@
 //! the worker closure, so that all workers share the pool and the key store).
 
 use crate::auth::Authenticator;
+use crate::cache::Cache;
 use crate::db::Db;
 use crate::settings::Settings;
 
@@ -9,4 +10,6 @@ pub struct AppState {
     pub settings: Settings,
     pub db: Db,
     pub authenticator: Authenticator,
+    /// Django's `CACHES`: the throttles' counts.
+    pub cache: Cache,
 }

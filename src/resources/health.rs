@@ -1,4 +1,5 @@
-//! `GET /api/health/`: liveness, open to anyone (declared `AllowAny` in code).
+//! `GET /api/health/`: liveness, open to anyone (declared `AllowAny` in code)
+//! and never throttled (an orchestrator's probe).
 
 use actix_web::HttpResponse;
 use actix_web::http::Method;
@@ -18,6 +19,7 @@ pub fn route() -> Route {
         vec![action(Method::GET, get)],
     )
     .permission_classes(&[PermissionClass::new(AllowAny)])
+    .throttle_classes(&[])
     .returns(json!({
         "type": "object",
         "properties": {"status": {"const": "ok"}},

@@ -89,6 +89,8 @@ pub fn viewset(ownership: Ownership) -> ViewSet {
             Ownership::Shared => Vec::new(),
             Ownership::Creator => vec![PermissionClass::new(IsCreator)],
         },
+        // ScopedRateThrottle counts task requests by `tasks` (DEFAULT_THROTTLE_RATES).
+        throttle_scope: Some("tasks"),
         // The reference's TaskList: search_fields, ordering_fields, ordering.
         listing: ListDecl {
             columns: TASK_LIST_COLUMNS.iter().map(|c| (c.name, c.kind)).collect(),

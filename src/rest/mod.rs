@@ -2,7 +2,8 @@
 //! route is filtered and paginated (`listing.rs`), DRF's paginators
 //! (`pagination.rs`, `cursor.rs`), filter backends (`filters.rs`), the query
 //! string and links as DRF reads and writes them (`query.rs`), a list's
-//! part of the OpenAPI document (`schema.rs`), and Python's
+//! part of the OpenAPI document (`schema.rs`), throttles over the cache
+//! (`throttling.rs`), and Python's
 //! notion of whitespace (`text.rs`). It knows no resource: a viewset
 //! declares its columns and fields, and gets all of this.
 
@@ -23,5 +24,6 @@ pub mod router;
 pub mod schema;
 pub mod serializer;
 pub mod text;
+pub mod throttling;
 pub mod view;
 pub mod viewset;

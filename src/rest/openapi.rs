@@ -344,6 +344,13 @@ fn operation(doc: &RouteDoc, method: &Method) -> Value {
         responses.insert("403".into(), forbidden);
     }
     responses.insert("406".into(), error("an Accept the API cannot render"));
+    if doc.throttled {
+        let mut throttled = error(
+            "a throttle refuses it: \"Request was throttled. Expected available in N seconds.\"",
+        );
+        throttled["headers"] = retry_after();
+        responses.insert("429".into(), throttled);
+    }
     responses.insert(
         "405".into(),
         json!({"$ref": format!("#/components/responses/{METHOD_NOT_ALLOWED}")}),

@@ -12,10 +12,11 @@ use futures_util::future::LocalBoxFuture;
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::policy::PermissionClass;
+use crate::policy::{PermissionClass, ThrottleClass};
 use crate::rest::listing::{ListDecl, ListPolicy};
 use crate::rest::permissions::{ObjectView, Permissions};
 use crate::rest::serializer::FieldSpec;
+use crate::rest::throttling::Throttles;
 use crate::state::AppState;
 
 /// All routes live below this prefix.
@@ -110,6 +111,10 @@ pub struct Route {
     /// Added to whatever settings, code or the default give (a viewset's
     /// own rule, such as ownership's `IsCreator`).
     pub always: Vec<PermissionClass>,
+    /// Declared in code (a view's `throttle_classes`); `None` takes the default.
+    pub throttle_classes: Option<Vec<ThrottleClass>>,
+    /// The view's `throttle_scope` (ScopedRateThrottle's key in the rates).
+    pub throttle_scope: Option<String>,
     pub(super) metadata: Option<Metadata>,
     /// A plain view's answer, as a JSON Schema (the OpenAPI document's).
     pub(super) returns: Option<Value>,
@@ -136,6 +141,8 @@ impl Route {
             actions,
             permission_classes: None,
             always: Vec::new(),
+            throttle_classes: None,
+            throttle_scope: None,
             metadata: None,
             returns: None,
             resource: None,
@@ -151,6 +158,12 @@ impl Route {
 
     pub fn permission_classes(mut self, classes: &[PermissionClass]) -> Route {
         self.permission_classes = Some(classes.to_vec());
+        self
+    }
+
+    /// A view's own `throttle_classes` (`&[]`: never throttled, such as the probes).
+    pub fn throttle_classes(mut self, classes: &[ThrottleClass]) -> Route {
+        self.throttle_classes = Some(classes.to_vec());
         self
     }
 
@@ -184,6 +197,8 @@ pub struct ViewSet {
     pub permission_classes: Option<Vec<PermissionClass>>,
     /// Classes the detail route has in addition, whatever settings say.
     pub detail_always: Vec<PermissionClass>,
+    /// The viewset's `throttle_scope`, for both its routes.
+    pub throttle_scope: Option<&'static str>,
     /// The serializer's fields.
     pub fields: Arc<[FieldSpec]>,
     pub object: FetchObject,
@@ -197,6 +212,7 @@ pub struct RouteInfo {
     pub view: ViewName,
     pub allow: HeaderValue,
     pub permissions: Permissions,
+    pub throttles: Throttles,
     /// A list route's filters and paginator in force.
     pub listing: Option<ListPolicy>,
     pub metadata: Option<Metadata>,
@@ -213,6 +229,8 @@ pub struct RouteDoc {
     pub view: ViewName,
     pub methods: Vec<Method>,
     pub permissions: Permissions,
+    /// Whether a throttle applies (the schema's 429).
+    pub throttled: bool,
     /// A viewset's fields and example object.
     pub resource: Option<ResourceDoc>,
     /// A plain view's answer (JSON Schema).

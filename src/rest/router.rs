@@ -20,6 +20,7 @@ use super::{metadata, openapi, root, view};
 use crate::policy::{AllowAny, PermissionClass};
 use crate::rest::listing::ListPolicy;
 use crate::rest::permissions::Permissions;
+use crate::rest::throttling::Throttles;
 use crate::settings::RestFrameworkSettings;
 use crate::state::AppState;
 
@@ -80,6 +81,8 @@ impl Router {
             actions: viewset.list_actions,
             permission_classes: viewset.permission_classes.clone(),
             always: Vec::new(),
+            throttle_classes: None,
+            throttle_scope: viewset.throttle_scope.map(str::to_owned),
             metadata: list_metadata,
             returns: None,
             resource: Some(resource.clone()),
@@ -92,6 +95,8 @@ impl Router {
             actions: viewset.detail_actions,
             permission_classes: viewset.permission_classes,
             always: viewset.detail_always,
+            throttle_classes: None,
+            throttle_scope: viewset.throttle_scope.map(str::to_owned),
             metadata: detail_metadata,
             returns: None,
             resource: Some(resource),
@@ -160,6 +165,7 @@ impl Router {
                 RouteDoc {
                     listing: listing_for(&route, rf),
                     permissions: permissions_for(&route, rf),
+                    throttled: throttles_for(&route, rf).is_ok_and(|t| !t.is_empty()),
                     methods: route.methods(),
                     resource: route.resource,
                     returns: route.returns,
@@ -177,8 +183,9 @@ impl Router {
         self.all().map(|r| r.name).collect()
     }
 
-    /// Settings that name a route nobody registered, or a list setting
-    /// (pagination, filters) a route that does not list.
+    /// Settings that name a route nobody registered, a list setting
+    /// (pagination, filters) on a route that does not list, or a throttle
+    /// scope with no rate.
     pub fn unknown_routes(&self, rf: &RestFrameworkSettings) -> Vec<String> {
         let routes: Vec<Route> = self.all().collect();
         let names: Vec<&str> = routes.iter().map(|r| r.name.as_str()).collect();
@@ -208,6 +215,7 @@ impl Router {
                     None
                 }
             })
+            .chain(routes.iter().filter_map(|r| throttles_for(r, rf).err()))
             .collect()
     }
 
@@ -229,6 +237,22 @@ fn listing_for(route: &Route, rf: &RestFrameworkSettings) -> Option<ListPolicy> 
         .list
         .clone()
         .map(|decl| ListPolicy::new(&route.name, decl, rf))
+}
+
+/// The throttles in force on a route: classes from settings, then code,
+/// then the default; the scope from settings, then code.
+fn throttles_for(route: &Route, rf: &RestFrameworkSettings) -> Result<Throttles, String> {
+    let classes = rf
+        .throttle_classes
+        .get(&route.name)
+        .or(route.throttle_classes.as_ref())
+        .unwrap_or(&rf.default_throttle_classes);
+    let scope = rf
+        .throttle_scope
+        .get(&route.name)
+        .or(route.throttle_scope.as_ref());
+    Throttles::new(classes, scope.map(String::as_str), rf)
+        .map_err(|e| format!("route {:?}: {e}", route.name))
 }
 
 /// The classes in force on a route: settings, then code, then the default,
@@ -270,6 +294,8 @@ fn resource(
         view: route.view,
         allow: HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static("OPTIONS")),
         permissions: permissions_for(&route, rf),
+        // A scope without a rate stopped the start (`problems`).
+        throttles: throttles_for(&route, rf).unwrap_or_default(),
         listing: listing_for(&route, rf),
         metadata: route.metadata.clone(),
     });

@@ -1,6 +1,7 @@
 //! What DRF's `APIView` does around every handler, as one resource middleware:
 //! content negotiation (406), authentication (401), the route's permission
-//! classes (401 anonymous / 403 authenticated), then the handler; and on every
+//! classes (401 anonymous / 403 authenticated), its throttles (429), then
+//! the handler; and on every
 //! response, the route's `Allow` header and `Vary: Accept`.
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use super::negotiation;
 use super::route::RouteInfo;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::http::proxy::Forwarded;
 use crate::state::AppState;
 
 /// What the view knows about a request once it reaches the handler.
@@ -45,7 +47,7 @@ pub async fn view(
     Ok(response)
 }
 
-/// DRF's `APIView.initial`: negotiate, authenticate, check permissions.
+/// DRF's `APIView.initial`: negotiate, authenticate, check permissions, then throttles.
 async fn initial(route: &RouteInfo, req: &ServiceRequest) -> Result<Principal, ApiError> {
     negotiation::check(req.request())?;
     let state = req
@@ -57,6 +59,14 @@ async fn initial(route: &RouteInfo, req: &ServiceRequest) -> Result<Principal, A
         .map(HeaderValue::as_bytes);
     let principal = state.authenticator.authenticate(authorization).await?;
     route.permissions.check(req.method(), &principal)?;
+    if !route.throttles.is_empty() {
+        let client = Forwarded::of_service(req, &state.settings.server.trusted_proxies).client;
+        let refuse = state.settings.cache.refuse_when_unavailable;
+        route
+            .throttles
+            .check(&state.cache, refuse, &principal, client)
+            .await?;
+    }
     Ok(principal)
 }
 

@@ -77,6 +77,8 @@ pub struct Declaration {
     pub permission_classes: Option<Vec<PermissionClass>>,
     /// Classes the detail route has in addition, whatever settings say.
     pub detail_always: Vec<PermissionClass>,
+    /// The viewset's `throttle_scope` (ScopedRateThrottle's key in the rates).
+    pub throttle_scope: Option<&'static str>,
     /// `search_fields`, `ordering_fields`, `ordering`.
     pub listing: ListDecl,
 }
@@ -101,6 +103,7 @@ pub fn model_viewset<M: Model>(declaration: Declaration) -> ViewSet {
         ],
         permission_classes: declaration.permission_classes,
         detail_always: declaration.detail_always,
+        throttle_scope: declaration.throttle_scope,
         fields: Arc::from(M::serializer().specs()),
         object: Arc::new(|state, id| {
             async move { Ok(M::get(&state, &id).await?.map(|(_, object)| object)) }.boxed_local()

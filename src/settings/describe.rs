@@ -90,6 +90,9 @@ impl Settings {
                     .collect();
                 (format!("{{{}}}", pairs.join(", ")), source)
             }
+            ("cache.url", Shown::UrlPassword, _) => {
+                (format!("{:?}", self.cache.url.redacted()), source)
+            }
             (_, Shown::UrlPassword, _) => (format!("{:?}", self.database.url.redacted()), source),
             (_, Shown::Secret, _) => {
                 let empty = self.sources.raw(key).is_none_or(|v| v.is_empty());

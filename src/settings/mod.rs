@@ -34,9 +34,9 @@ pub use declare::{KeySetUrl, PerRoute, TimeZone, is_hmac};
 use layers::EnvLayer;
 pub use net::{IpNet, TrustedProxies};
 pub use sections::{
-    AuthSettings, CorsSettings, DEV_AUDIENCE, DatabaseSettings, DevIssuerSettings, IssuerSettings,
-    JwksSettings, PageSettings, RestFrameworkSettings, RouteKey, ServerSettings, TasksSettings,
-    Tenant,
+    AuthSettings, CacheSettings, CacheUrl, CorsSettings, DEV_AUDIENCE, DatabaseSettings,
+    DevIssuerSettings, IssuerSettings, JwksSettings, PageSettings, RestFrameworkSettings, RouteKey,
+    ServerSettings, TasksSettings, Tenant,
 };
 pub use sources::Sources;
 
@@ -80,6 +80,7 @@ pub struct Settings {
     pub rest_framework: RestFrameworkSettings,
     pub tasks: TasksSettings,
     pub cors: CorsSettings,
+    pub cache: CacheSettings,
     /// Where each effective value came from (`todoapi check` prints it).
     pub sources: Sources,
 }

@@ -3,6 +3,7 @@
 
 mod app;
 mod auth;
+mod cache;
 mod database;
 mod dev_issuer;
 mod issuers;
@@ -15,6 +16,7 @@ use config::Config;
 
 pub use app::{CorsSettings, TasksSettings};
 pub use auth::{AuthSettings, JwksSettings, Tenant};
+pub use cache::{CacheSettings, CacheUrl};
 pub use database::DatabaseSettings;
 pub use dev_issuer::{DEV_AUDIENCE, DevIssuerSettings};
 pub use issuers::IssuerSettings;
@@ -37,6 +39,7 @@ pub static SETTINGS: LazyLock<Vec<Setting>> = LazyLock::new(|| {
         PageSettings::SETTINGS,
         TasksSettings::SETTINGS,
         CorsSettings::SETTINGS,
+        CacheSettings::SETTINGS,
     ]
     .concat()
 });
@@ -59,6 +62,7 @@ pub(super) fn read(
     rest_framework.settle(&mut r);
     let tasks = TasksSettings::read(&mut r);
     let cors = CorsSettings::read(&mut r);
+    let cache = CacheSettings::read(&mut r);
     if !r.problems.is_empty() {
         return Err(SettingsError::Invalid(r.problems));
     }
@@ -70,6 +74,7 @@ pub(super) fn read(
         rest_framework,
         tasks,
         cors,
+        cache,
         sources,
     })
 }

@@ -140,6 +140,7 @@ pub fn viewset() -> ViewSet {
         },
         permission_classes: None,
         detail_always: Vec::new(),
+        throttle_scope: Some("projects"),
         listing: ListDecl {
             columns: COLUMNS.iter().map(|c| (c.name, c.kind)).collect(),
             search_fields: &["name"],

@@ -7,7 +7,10 @@ use std::str::FromStr;
 use jsonwebtoken::Algorithm;
 use url::Url;
 
-use crate::policy::{FilterBackend, Ownership, PaginationClass, PermissionClass, UsernameHandler};
+use crate::policy::{
+    FilterBackend, Ownership, PaginationClass, PermissionClass, Rate, ThrottleClass,
+    UsernameHandler,
+};
 use crate::settings::IpNet;
 
 /// A value written as text (trimmed), or as one item of a list.
@@ -36,7 +39,14 @@ macro_rules! from_str_text {
         }
     )*};
 }
-from_str_text!(Ownership, UsernameHandler, PermissionClass, FilterBackend);
+from_str_text!(
+    Ownership,
+    UsernameHandler,
+    PermissionClass,
+    FilterBackend,
+    ThrottleClass,
+    Rate
+);
 
 /// An IANA time zone (`server.time_zone`); UTC while a bad one is reported.
 #[derive(Debug, Clone)]
@@ -155,5 +165,12 @@ impl FromText for Vec<FilterBackend> {
 impl FromText for Option<PaginationClass> {
     fn from_text(text: &str) -> Result<Self, String> {
         PaginationClass::parse_setting(text).map_err(|e| e.to_string())
+    }
+}
+
+/// A route's throttle classes (`UserRateThrottle,ScopedRateThrottle`).
+impl FromText for Vec<ThrottleClass> {
+    fn from_text(text: &str) -> Result<Self, String> {
+        ThrottleClass::parse_list(text).map_err(|e| e.to_string())
     }
 }

@@ -10,7 +10,7 @@ use config::{Value, ValueKind};
 use super::text::{FromText, KeySetUrl, TimeZone};
 use super::{Kind, Problems, SettingValue, Shown};
 use crate::policy::{Ownership, PaginationClass, UsernameHandler};
-use crate::settings::{DatabaseUrl, IpNet, Secret, TrustedProxies};
+use crate::settings::{CacheUrl, DatabaseUrl, IpNet, Secret, TrustedProxies};
 
 fn problem(problems: &mut Problems, message: impl Into<String>) {
     problems.push((String::new(), message.into()));
@@ -94,6 +94,18 @@ macro_rules! parsed_text {
     )*};
 }
 parsed_text!(PathBuf, KeySetUrl, Ownership, UsernameHandler, TimeZone);
+
+impl SettingValue for CacheUrl {
+    const KIND: Kind = Kind::Text;
+    const SHOWN: Shown = Shown::UrlPassword;
+    fn read(value: Value, problems: &mut Problems) -> Self {
+        match text(value, problems).map(|text| CacheUrl::parse(&text)) {
+            Some(Ok(url)) => url,
+            Some(Err(e)) => Self::default_after(problems, &e),
+            None => Self::default(),
+        }
+    }
+}
 
 impl SettingValue for DatabaseUrl {
     const KIND: Kind = Kind::Text;

@@ -1,7 +1,8 @@
 //! `[rest_framework]`, DRF's `REST_FRAMEWORK`: permission classes,
-//! pagination and filter backends, by default and per route.
+//! pagination and filter backends, throttles and their rates, by default
+//! and per route.
 
-use crate::policy::{FilterBackend, PaginationClass, PermissionClass};
+use crate::policy::{FilterBackend, PaginationClass, PermissionClass, Rate, ThrottleClass};
 use crate::settings::declare::Reader;
 use crate::settings::declare::{PerRoute, section};
 
@@ -25,6 +26,14 @@ section! {
         pub pagination: PerRoute<Option<PaginationClass>> = "{}";
         /// list route name -> its filter backends (a list, or a comma-separated string); wins over the default
         pub filters: PerRoute<Vec<FilterBackend>> = "{}";
+        /// DRF's DEFAULT_THROTTLE_CLASSES: AnonRateThrottle, UserRateThrottle, ScopedRateThrottle; empty = no throttling (the original)
+        pub default_throttle_classes: Vec<ThrottleClass> = "[]";
+        /// DRF's DEFAULT_THROTTLE_RATES: scope (anon, user, or a view's throttle_scope) -> "N/s|m|h|d"
+        pub default_throttle_rates: PerRoute<Rate> = "{}";
+        /// route name -> its throttle classes (a list, or a comma-separated string; [] = none); wins over the default
+        pub throttle_classes: PerRoute<Vec<ThrottleClass>> = "{}";
+        /// route name -> its throttle_scope (ScopedRateThrottle's key in the rates); wins over code
+        pub throttle_scope: PerRoute<String> = "{}";
     }
     nested {
         pub page: PageSettings,
@@ -81,6 +90,34 @@ fn optional_parameter_name(name: &Option<String>) -> Result<(), String> {
 }
 
 impl RestFrameworkSettings {
+    /// DRF's `ImproperlyConfigured` at start-up rather than at a request:
+    /// the anon and user classes need their rate wherever they are named
+    /// (a view's own scope is checked by the router, which knows the views).
+    fn settle_throttles(&mut self, r: &mut Reader) {
+        let named = std::iter::once(&self.default_throttle_classes)
+            .chain(self.throttle_classes.values())
+            .flatten();
+        let mut missing: Vec<&str> = named
+            .filter_map(|class| class.fixed_scope())
+            .filter(|scope| self.default_throttle_rates.get(scope).is_none())
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        for scope in missing {
+            r.problem(
+                "rest_framework.default_throttle_rates",
+                format!("no rate for the {scope:?} scope, which a throttle class in force needs (e.g. {scope} = \"100/day\")"),
+            );
+        }
+    }
+
+    /// A scope's rate; scopes are written as route names are (lower case, `-` for `_`).
+    pub fn throttle_rate(&self, scope: &str) -> Option<Rate> {
+        self.default_throttle_rates
+            .get(&scope.to_lowercase().replace('_', "-"))
+            .copied()
+    }
+
     /// The rules between the section's values, and the route names it gives.
     pub(in crate::settings) fn settle(&mut self, r: &mut Reader) {
         if let Some(single) = &self.default_permission {
@@ -129,6 +166,7 @@ impl RestFrameworkSettings {
                 "must differ from rest_framework.search_param",
             );
         }
+        self.settle_throttles(r);
         let tables = [
             (
                 "rest_framework.permissions",
@@ -144,6 +182,16 @@ impl RestFrameworkSettings {
                 "rest_framework.filters",
                 true,
                 self.filters.written().collect(),
+            ),
+            (
+                "rest_framework.throttle_classes",
+                false,
+                self.throttle_classes.written().collect(),
+            ),
+            (
+                "rest_framework.throttle_scope",
+                false,
+                self.throttle_scope.written().collect(),
             ),
         ];
         let mut route_keys = Vec::new();
