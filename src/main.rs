@@ -305,17 +305,21 @@ fn announce_dev_issuer(app: &Application, settings: &Settings, base: &str) {
 fn serve(settings: Settings) -> ExitCode {
     let result = actix_web::rt::System::new().block_on(async move {
         let shown = settings.clone();
-        let app = Application::build(settings)
-            .await
-            .map_err(|e| e.to_string())?;
+        // Invalid settings exit 2, as when they are read; anything else 1.
+        let app = Application::build(settings).await.map_err(|e| {
+            let invalid = matches!(e, todoapi::startup::StartError::Settings(_));
+            (e.to_string(), if invalid { 2 } else { 1 })
+        })?;
         announce(&app, &shown);
-        app.run_until_signalled().await.map_err(|e| e.to_string())
+        app.run_until_signalled()
+            .await
+            .map_err(|e| (e.to_string(), 1))
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err((e, code)) => {
             eprintln!("todoapi: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(code)
         }
     }
 }

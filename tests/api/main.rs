@@ -30,4 +30,5 @@ mod settings;
 mod statements;
 
 mod tasks;
+mod throttling;
 mod token_cache;

@@ -18,15 +18,21 @@ const LAYERS: &[(&str, &[&str])] = &[
     // CORS, limits, trusted proxies, static files: no resource, no DRF.
     ("http", &["error", "settings"]),
     ("auth", &["db", "error", "policy", "settings"]),
-    ("state", &["auth", "db", "settings"]),
+    // Django's CACHES: it knows what it stores, not who counts.
+    ("cache", &["settings"]),
+    ("state", &["auth", "cache", "db", "settings"]),
     // The DRF layer: it knows no resource.
     (
         "rest",
-        &["auth", "db", "error", "http", "policy", "settings", "state"],
+        &[
+            "auth", "cache", "db", "error", "http", "policy", "settings", "state",
+        ],
     ),
     (
         "resources",
-        &["auth", "db", "error", "policy", "rest", "settings", "state"],
+        &[
+            "auth", "cache", "db", "error", "policy", "rest", "settings", "state",
+        ],
     ),
     // Only startup (and the CLI) know the development issuer.
     (
@@ -38,6 +44,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "startup",
         &[
             "auth",
+            "cache",
             "db",
             "dev_issuer",
             "http",

@@ -96,6 +96,10 @@ impl Running {
     pub fn spawn(command: &mut std::process::Command) -> Running {
         Running(command.spawn().expect("start todoapi"))
     }
+
+    pub fn from_child(child: std::process::Child) -> Running {
+        Running(child)
+    }
 }
 
 impl std::ops::Deref for Running {

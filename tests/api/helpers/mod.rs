@@ -1,6 +1,6 @@
 //! Test fixtures, one file per concern: keys and tokens, a JWKS server the
 //! test controls, a database of the test's own, the application (a fresh
-//! server on port 0, the binary, the HTTP client), faults and dates.
+//! server on port 0, the binary, the HTTP client), faults, dates and Redis.
 //!
 //! The backend: SQLite, unless `TEST_BACKEND=postgres`, then the database
 //! server at `TEST_POSTGRES_URL` (see the Makefile's `test` target).
@@ -10,6 +10,7 @@ mod dates;
 mod db;
 mod faults;
 mod jwks;
+mod redis;
 mod tokens;
 
 pub use app::*;
@@ -17,4 +18,5 @@ pub use dates::*;
 pub use db::*;
 pub use faults::*;
 pub use jwks::*;
+pub use redis::*;
 pub use tokens::*;
