@@ -1,23 +1,29 @@
 # todoapi: `make run` serves on 127.0.0.1:8000 (SQLite under var/), `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: bench bench-auth bench-compare bench-tools settings-docs run test test-sqlite test-postgres test-lean test-original test-postman test-schema test-e2e test-deploy docker spa-vendor fuzz mutants token migrate check fmt lint build release
+.PHONY: bench bench-auth bench-compare bench-tools settings-docs run test test-sqlite test-postgres test-redis test-lean test-original test-postman test-schema test-e2e test-deploy docker spa-vendor fuzz mutants token migrate check fmt lint build release
 
 run: ## the server, development profile, SQLite under var/
 	$(CARGO) run --bin todoapi -- serve
 
 test: test-sqlite test-postgres test-lean test-original test-postman test-schema test-e2e test-deploy ## every test: unit, API suite on SQLite, on PostgreSQL when TEST_POSTGRES_URL is set, the Django original on its databases after todoapi add-indexes, the Postman collection, schemathesis, the browser tests, the deployment
 
-test-sqlite:
+test-sqlite: test-redis
 	$(CARGO) test --all-targets
 
-test-postgres:
+test-postgres: test-redis
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 		echo "== API suite on PostgreSQL ($$TEST_POSTGRES_URL)"; \
 		TEST_BACKEND=postgres $(CARGO) test --test api; \
 	else \
 		echo "== PostgreSQL suite SKIPPED: TEST_POSTGRES_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test)"; \
 	fi
+
+# The throttling tests' Redis: the machine's at 127.0.0.1:6379, else Debian's redis-server, which they start.
+test-redis:
+	@timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/6379' 2>/dev/null || command -v redis-server >/dev/null \
+		|| { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } \
+		|| echo "== no Redis at 127.0.0.1:6379 and no redis-server (apt-get install redis-server): the throttling tests will fail"
 
 test-lean: ## the build without the development issuer (the production image's): refuses to enable it, serves without it
 	tests/lean/run.sh

@@ -78,7 +78,8 @@ impl fmt::Display for ThrottleClass {
 }
 
 /// DRF's `parse_rate`: so many requests per second, minute, hour or day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// (The default, none a second, only stands in while a bad value is reported.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Rate {
     pub num_requests: u32,
     pub duration: Duration,

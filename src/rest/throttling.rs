@@ -57,6 +57,16 @@ impl Throttles {
         Ok(Throttles(throttles))
     }
 
+    /// One rate for every request, keyed by the client's address under
+    /// `scope`, whoever it claims to be (the development issuer's sign-in).
+    pub fn by_address(scope: &str, rate: Rate) -> Throttles {
+        Throttles(vec![Throttle {
+            class: ThrottleClass::Anon,
+            scope: scope.to_owned(),
+            rate,
+        }])
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -468,3 +468,36 @@ fn bad_throttle_settings_stop_the_server_naming_the_key() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_development_issuers_sign_in_and_token_endpoint_have_a_limit_of_their_own() {
+    let app = spawn_app_with(&[("APP__AUTH__DEV_ISSUER__THROTTLE_RATE", "3/m")]).await;
+    let grant = serde_json::json!({"grant_type": "client_credentials", "client_id": "todoapi-dev", "client_secret": "wrong"});
+    for _ in 0..2 {
+        let (status, _, _) = send(app.anonymous(Method::POST, "/oauth/token").json(&grant)).await;
+        assert_eq!(status, 401);
+    }
+    // The sign-in form counts with the token endpoint; showing it does not.
+    for _ in 0..3 {
+        let (status, _, _) = send(app.anonymous(Method::GET, "/authorize")).await;
+        assert_ne!(status, 429);
+    }
+    let (status, _, _) = send(
+        app.anonymous(Method::POST, "/authorize")
+            .form(&[("username", "x")]),
+    )
+    .await;
+    assert_ne!(status, 429);
+    let (status, headers, body) =
+        send(app.anonymous(Method::POST, "/dev/oauth/token").json(&grant)).await;
+    let wait = wait_of(status, &headers, &body);
+    assert!((55..=60).contains(&wait), "{wait}");
+    // The API is not throttled by it.
+    assert_eq!(send(app.authed(Method::GET, "/api/task/")).await.0, 200);
+    // Empty: no limit.
+    let open = spawn_app_with(&[("APP__AUTH__DEV_ISSUER__THROTTLE_RATE", "")]).await;
+    for _ in 0..70 {
+        let (status, _, _) = send(open.anonymous(Method::POST, "/oauth/token").json(&grant)).await;
+        assert_eq!(status, 401);
+    }
+}

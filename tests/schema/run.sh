@@ -3,7 +3,8 @@
 # (openapi-spec-validator), then schemathesis against fresh servers, every
 # operation, four times: with a development token, without a token, and on
 # a server whose permission classes ask for scopes, with a token lacking
-# them and with one that has them; then once per pagination class, with
+# them and with one that has them; with throttles on (some answers 429);
+# then once per pagination class, with
 # search and ordering on. schemathesis' default checks (all of
 # them: no server error; statuses, content types, headers and bodies as
 # documented; invalid data refused, valid data accepted; 405 for other
@@ -70,6 +71,16 @@ schemathesis "without a token" "$BASE/api/schema/"
 serve scoped APP__REST_FRAMEWORK__DEFAULT_PERMISSION_CLASSES="IsAuthenticated, ReadScope:read:tasks, WriteScope:write:tasks"
 schemathesis "scopes required, a token without them" "$BASE/api/schema/" "Authorization: Bearer $(token "$PORT" --scope "")"
 schemathesis "scopes required, a token with them" "$BASE/api/schema/" "Authorization: Bearer $(token "$PORT")"
+
+# Throttles on, low enough that schemathesis meets 429s (body and Retry-After as documented).
+serve throttled APP__REST_FRAMEWORK__DEFAULT_THROTTLE_CLASSES="AnonRateThrottle,UserRateThrottle,ScopedRateThrottle" \
+  APP__REST_FRAMEWORK__DEFAULT_THROTTLE_RATES__ANON=20/s APP__REST_FRAMEWORK__DEFAULT_THROTTLE_RATES__USER=50/s \
+  APP__REST_FRAMEWORK__DEFAULT_THROTTLE_RATES__TASKS=30/s
+schemathesis "throttled, with a token" "$BASE/api/schema/" "Authorization: Bearer $(token "$PORT")"
+schemathesis "throttled, without a token" "$BASE/api/schema/"
+# That server did throttle: a burst meets a 429.
+codes=$(for _ in $(seq 60); do curl -s -o /dev/null -w '%{http_code}\n' "$BASE/api/task/"; done)
+grep -qx 429 <<<"$codes" || { echo "the throttled server never answered 429"; exit 1; }
 
 # Each pagination class, with search and ordering on and a page size the
 # client may set: the list's parameters, page bodies, Link and 404s.

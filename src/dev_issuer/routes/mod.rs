@@ -10,14 +10,21 @@ mod authorize;
 mod pages;
 mod token;
 
+use actix_web::body::BoxBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
+use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
+use crate::auth::Principal;
 use crate::dev_issuer::DevIssuer;
 use crate::error::ApiError;
+use crate::http::proxy::Forwarded;
 use crate::rest::fields::Input;
 use crate::rest::parsers::Data;
+use crate::rest::throttling::Throttles;
+use crate::state::AppState;
 
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
@@ -76,8 +83,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 resource = resource.route(route().method(Method::HEAD));
             }
         }
-        cfg.service(resource.default_service(web::to(crate::rest::metadata::method_not_allowed)));
+        let resource = resource.default_service(web::to(crate::rest::metadata::method_not_allowed));
+        match [AUTHORIZE_PATH, TOKEN_PATH, OLD_TOKEN_PATH].contains(&path) {
+            true => cfg.service(resource.wrap(from_fn(throttled))),
+            false => cfg.service(resource),
+        };
     }
+}
+
+/// Sign-ins and token requests, counted by client address
+/// (`auth.dev_issuer.throttle_rate`): the issuer signs for anyone who
+/// asks, so that no one floods it.
+async fn throttled(
+    req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    if let Some(state) = state.filter(|_| req.method() == Method::POST)
+        && let Some(rate) = state.settings.auth.dev_issuer.throttle_rate
+    {
+        let client = Forwarded::of_service(&req, &state.settings.server.trusted_proxies).client;
+        let refuse = state.settings.cache.refuse_when_unavailable;
+        let check = Throttles::by_address("dev_issuer", rate)
+            .check(&state.cache, refuse, &Principal::Anonymous, client)
+            .await;
+        if let Err(e) = check {
+            return Ok(req.error_response(e).map_into_boxed_body());
+        }
+    }
+    next.call(req).await
 }
 
 /// An OAuth 2.0 error (RFC 6749 §5.2): `{"error", "error_description"}`,

@@ -9,7 +9,7 @@ use config::{Value, ValueKind};
 
 use super::text::{FromText, KeySetUrl, TimeZone};
 use super::{Kind, Problems, SettingValue, Shown};
-use crate::policy::{Ownership, PaginationClass, UsernameHandler};
+use crate::policy::{Ownership, PaginationClass, Rate, UsernameHandler};
 use crate::settings::{CacheUrl, DatabaseUrl, IpNet, Secret, TrustedProxies};
 
 fn problem(problems: &mut Problems, message: impl Into<String>) {
@@ -93,7 +93,14 @@ macro_rules! parsed_text {
         }
     )*};
 }
-parsed_text!(PathBuf, KeySetUrl, Ownership, UsernameHandler, TimeZone);
+parsed_text!(
+    PathBuf,
+    KeySetUrl,
+    Ownership,
+    UsernameHandler,
+    TimeZone,
+    Rate
+);
 
 impl SettingValue for CacheUrl {
     const KIND: Kind = Kind::Text;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use url::Url;
 
+use crate::policy::Rate;
 use crate::settings::Secret;
 use crate::settings::declare::Reader;
 use crate::settings::declare::section;
@@ -33,6 +34,8 @@ section! {
         pub callback_urls: Vec<Url> = r#"["http://localhost:4200/callback", "http://localhost:8080/callback"]"#;
         /// where /v2/logout may send a browser back, besides the server's own origin
         pub logout_urls: Vec<Url> = r#"["http://localhost:4200", "http://localhost:8080"]"#;
+        /// sign-ins (POST /authorize) and token requests (POST /oauth/token) a client address may make, "N/s|m|h|d"; empty = no limit
+        pub throttle_rate: Option<Rate> = r#""60/m""#;
     }
     derived {
         /// `aud` of its tokens: `auth.audience`'s first value, else `todoapi`.
