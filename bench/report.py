@@ -1,4 +1,5 @@
-"""make bench's report: the table, the targets (bench/path.py, bench/scale.py), the chart.
+"""make bench's report: the table, the targets (bench/path.py, bench/throttle.py,
+bench/scale.py), the chart.
 
 `write()` prints them, writes target/bench/results.md, results.json and
 chart.svg, and says loudly which targets the run missed (its exit status
@@ -11,6 +12,7 @@ import time
 
 import path
 import scale
+import throttle
 
 
 def fmt(value, digits=1):
@@ -46,6 +48,10 @@ def write(rows, args, out):
         names = {"SQLite": "todoapi", "PostgreSQL": "todoapi PostgreSQL"}
         targets, missed, unmeasured = path.targets(by, names)
         table += ("\nRequest-path targets (bench/path.py: each row measured alternately with GET /api/, "
+                  "medians of the rounds):\n\n" + targets)
+        targets, throttle_missed = throttle.targets(by)
+        missed += throttle_missed
+        table += ("\nThrottling targets (bench/throttle.py: off, local memory and Redis measured alternately, "
                   "medians of the rounds):\n\n" + targets)
     if not args.no_scale:
         targets, scale_missed = scale.report()

@@ -43,6 +43,7 @@ import path
 import report
 from report import fmt
 import scale
+import throttle
 import tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -345,6 +346,16 @@ def main():
                 finally:
                     for name in names:
                         subprocess.run(["psql", postgres, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
+
+        if not args.scale_only:
+            def start_throttled(label, extra):
+                server, server_env = start_todoapi(f"todoapi {label}", work, str(work / f"{label}.sqlite3"), extra)
+                servers.append(server)
+                return server, server_env
+
+            print("== throttling", flush=True)
+            throttle.rows(bench, start_throttled,
+                          lambda e: [f"Authorization: Bearer {mint(e, '--expires-in', '86400')[0]}"])
 
         if args.tokens and not args.scale_only:
             tokens.row(bench, main_server, env, args.tokens)
