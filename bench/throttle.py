@@ -21,7 +21,8 @@ REFUSED = "GET /api/task/, every request throttled (429), 64 conn"
 # (row, ratio to OFF at least)
 WANTED = [(LOCAL, 0.95), (REDIS, 0.75)]
 NEVER = {"APP__REST_FRAMEWORK__DEFAULT_THROTTLE_CLASSES": "UserRateThrottle",
-         "APP__REST_FRAMEWORK__DEFAULT_THROTTLE_RATES__USER": "100000000/d"}
+         # Never reached here, and the log holds a second of requests, as a real rate's would.
+         "APP__REST_FRAMEWORK__DEFAULT_THROTTLE_RATES__USER": "100000/s"}
 
 
 def redis_address():
@@ -63,11 +64,11 @@ def rows(bench, start, auth_for):
         print(f"bench: throttling rows left out: no Redis at {redis_address()[2]} ({e})")
         return
     prefix = f"bench-{os.getpid()}"
-    off, env = start("throttle off", {})
-    local, _ = start("throttle local", NEVER)
-    shared, _ = start("throttle Redis", {**NEVER, "APP__CACHE__URL": redis_address()[2],
-                                         "APP__CACHE__KEY_PREFIX": prefix})
-    auth = auth_for(env)
+    # Each server its own token: a development token's issuer is its server.
+    (off, off_env), (local, local_env) = start("throttle off", {}), start("throttle local", NEVER)
+    shared, shared_env = start("throttle Redis", {**NEVER, "APP__CACHE__URL": redis_address()[2],
+                                                  "APP__CACHE__KEY_PREFIX": prefix})
+    auth = {off: auth_for(off_env), local: auth_for(local_env), shared: auth_for(shared_env)}
     oha = bench.oha
 
     def forget():
@@ -80,13 +81,13 @@ def rows(bench, start, auth_for):
     def on_redis(t):
         forget()
         calls["before"] += script_calls()
-        result = oha(f"{shared.base}/api/task/", 64, t, headers=auth)
+        result = oha(f"{shared.base}/api/task/", 64, t, headers=auth[shared])
         calls["after"] += script_calls()
         calls["requests"] += result["requests"]
         return result
 
-    loads = [(off, lambda t: oha(f"{off.base}/api/task/", 64, t, headers=auth)),
-             (local, lambda t: oha(f"{local.base}/api/task/", 64, t, headers=auth)),
+    loads = [(off, lambda t: oha(f"{off.base}/api/task/", 64, t, headers=auth[off])),
+             (local, lambda t: oha(f"{local.base}/api/task/", 64, t, headers=auth[local])),
              (shared, on_redis)]
     results = alternately(bench, loads)
     trips = (calls["after"] - calls["before"]) / calls["requests"] if calls["requests"] else None
@@ -94,9 +95,10 @@ def rows(bench, start, auth_for):
         note = f"{trips:.2f} Redis round trips a request" if label == REDIS and trips is not None else ""
         bench.record(label, {OFF: off, LOCAL: local, REDIS: shared}[label], result, note=note)
     forget()
-    refusing, _ = start("throttle 429", {"APP__REST_FRAMEWORK__DEFAULT_THROTTLE_CLASSES": "UserRateThrottle",
-                                          "APP__REST_FRAMEWORK__DEFAULT_THROTTLE_RATES__USER": "1/d"})
-    bench.row(REFUSED, refusing, lambda t: oha(f"{refusing.base}/api/task/", 64, t, headers=auth,
+    refusing, refusing_env = start("throttle 429", {"APP__REST_FRAMEWORK__DEFAULT_THROTTLE_CLASSES": "UserRateThrottle",
+                                                    "APP__REST_FRAMEWORK__DEFAULT_THROTTLE_RATES__USER": "1/d"})
+    refused = auth_for(refusing_env)
+    bench.row(REFUSED, refusing, lambda t: oha(f"{refusing.base}/api/task/", 64, t, headers=refused,
                                                 expected=(200, 429)))
 
 

@@ -41,10 +41,15 @@ impl Local {
                 let window = micros(hit.window);
                 if !state.logs.contains_key(&hit.key) {
                     state.new_keys += 1;
+                    state.logs.insert(hit.key.clone(), Default::default());
                 }
-                let (log, kept) = state.logs.entry(hit.key.clone()).or_default();
-                *kept = window;
-                slide(log, now, hit.limit, window)
+                match state.logs.get_mut(&hit.key) {
+                    Some((log, kept)) => {
+                        *kept = window;
+                        slide(log, now, hit.limit, window)
+                    }
+                    None => Outcome::Allowed,
+                }
             })
             .collect()
     }

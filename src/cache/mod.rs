@@ -134,14 +134,10 @@ impl Cache {
 
     /// Counts every hit at once, atomically (one round trip to Redis),
     /// each as DRF's `allow_request` would: a refused hit is not counted.
-    pub async fn hit(&self, hits: &[Hit]) -> Result<Vec<Outcome>, CacheError> {
-        let hits: Vec<Hit> = hits
-            .iter()
-            .map(|h| Hit {
-                key: self.key(&h.key),
-                ..h.clone()
-            })
-            .collect();
+    pub async fn hit(&self, mut hits: Vec<Hit>) -> Result<Vec<Outcome>, CacheError> {
+        for hit in &mut hits {
+            hit.key = self.key(&hit.key);
+        }
         match &self.0.store {
             Store::Local(local) => Ok(local.hit(&hits)),
             Store::Remote(remote) => self.guarded(remote.hit(&hits)).await,

@@ -112,7 +112,7 @@ impl Throttles {
         if hits.is_empty() {
             return Ok(());
         }
-        match cache.hit(&hits).await {
+        match cache.hit(hits).await {
             Ok(outcomes) => throttled(&outcomes),
             Err(e) => {
                 warn_now_and_then(&e.to_string(), refuse);

@@ -11,8 +11,9 @@
 // - through the production nginx: a task made through replica A is listed
 //   through B, 401/403 bodies and WWW-Authenticate pass untouched, the API
 //   root's links name the proxy, the SPA's files and their caching, gzip,
-//   413; and a rolling restart (SIGTERM to each replica in turn during a
-//   load) loses no request.
+//   413; a throttle shared through Redis admits its rate exactly across
+//   both replicas; and a rolling restart (SIGTERM to each replica in turn
+//   during a load) loses no request.
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import http from "node:http";
@@ -75,6 +76,29 @@ const exited = (child) =>
   });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// --- Redis: the machine's (REDIS_URL, default 127.0.0.1:6379), else Debian's redis-server on a free port.
+function answersPing(port, host = "127.0.0.1") {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, host);
+    socket.setTimeout(500, () => { socket.destroy(); resolve(false); });
+    socket.on("error", () => resolve(false));
+    socket.on("connect", () => socket.write("PING\r\n"));
+    socket.on("data", (data) => { socket.destroy(); resolve(data.toString().startsWith("+PONG")); });
+  });
+}
+async function redisUrl() {
+  const wanted = new URL(process.env.REDIS_URL || "redis://127.0.0.1:6379/0");
+  if (await answersPing(Number(wanted.port || 6379), wanted.hostname)) return wanted.href;
+  const port = await freePort();
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  children.add(child);
+  for (let i = 0; i < 100; i++) {
+    if (await answersPing(port)) return `redis://127.0.0.1:${port}/0`;
+    await sleep(50);
+  }
+  throw new Error("no Redis: none answers at REDIS_URL and redis-server did not start (apt-get install redis-server)");
+}
+
 // --- The database and the replicas' settings.
 psql(`CREATE DATABASE "${database}"`);
 databaseMade = true;
@@ -98,6 +122,11 @@ const shared = {
   APP__AUTH__DEV_ISSUER__LOGOUT_URLS: `${siteOrigin}/`,
   // A route that needs a scope nobody has, for a 403 through the proxy.
   "APP__REST_FRAMEWORK__PERMISSIONS__API-ROOT": "IsAuthenticated, HasScope:admin:tasks",
+  // The schema, and it alone, throttled by address in a Redis both replicas share.
+  APP__REST_FRAMEWORK__THROTTLE_CLASSES__API_SCHEMA: "AnonRateThrottle",
+  APP__REST_FRAMEWORK__DEFAULT_THROTTLE_RATES__ANON: "30/m",
+  APP__CACHE__URL: await redisUrl(),
+  APP__CACHE__KEY_PREFIX: `deploy-${process.pid}-${Date.now()}`,
 };
 const binary = buildTodoapi(root);
 execFileSync(binary, ["migrate"], { env: { PATH: process.env.PATH, RUST_LOG: "warn", ...shared }, stdio: ["ignore", "ignore", "inherit"] });
@@ -339,9 +368,35 @@ async function rollingRestart() {
   check(after - before === createdTotal, `every 201 is one task, none twice (${createdTotal} created)`);
 }
 
+// --- Two replicas, one count: 20 clients at once through nginx, 60 requests,
+// exactly 30 admitted (each replica counting alone would admit up to 60).
+async function throttleAcrossReplicas() {
+  console.log("A throttle across both replicas (Redis):");
+  const statuses = [];
+  const bodies = [];
+  let next = 0;
+  async function client() {
+    while (next < 60) {
+      next += 1;
+      const reply = await answer(`${web}/api/schema/`);
+      statuses.push(reply.status);
+      if (reply.status === 429) bodies.push([reply.body, reply.headers.get("retry-after")]);
+    }
+  }
+  await Promise.all(Array.from({ length: 20 }, client));
+  const admitted = statuses.filter((s) => s === 200).length;
+  check(admitted === 30 && statuses.length === 60 && statuses.every((s) => s === 200 || s === 429),
+    `30 of 60 admitted at 30/m across the two replicas (${admitted}; ${JSON.stringify([...new Set(statuses)])})`);
+  const [body, retryAfter] = bodies[0] || [];
+  const wait = Number(retryAfter);
+  check(wait >= 50 && wait <= 60 && body === JSON.stringify({ detail: `Request was throttled. Expected available in ${wait} seconds.` }),
+    `the 429 passes nginx untouched, with Retry-After (${retryAfter} ${body})`);
+}
+
 try {
   await browserThroughNginx();
   await apiThroughNginx();
+  await throttleAcrossReplicas();
   await rollingRestart();
   console.log("deploy: all passed");
   await browser.close();
