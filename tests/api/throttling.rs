@@ -501,3 +501,43 @@ async fn the_development_issuers_sign_in_and_token_endpoint_have_a_limit_of_thei
         assert_eq!(status, 401);
     }
 }
+
+#[tokio::test]
+async fn a_redis_that_never_answers_costs_a_request_its_timeout_and_no_more() {
+    // Accepts connections and answers nothing: a Redis stuck or swapping.
+    let hole = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = hole.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in hole.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let url = format!("redis://127.0.0.1:{port}/0");
+    let app = spawn_app_with(&[
+        ("APP__CACHE__URL", url.as_str()),
+        ("APP__CACHE__TIMEOUT_MS", "200"),
+        (
+            "APP__REST_FRAMEWORK__DEFAULT_THROTTLE_CLASSES",
+            "UserRateThrottle",
+        ),
+        ("APP__REST_FRAMEWORK__DEFAULT_THROTTLE_RATES__USER", "1/m"),
+    ])
+    .await;
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let (status, _, body) = send(app.authed(Method::GET, "/api/task/")).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            started.elapsed() < Duration::from_millis(1_000),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    let (status, _, body) = send(app.anonymous(Method::GET, "/api/ready/")).await;
+    assert_eq!(
+        (status, &body["cache"]),
+        (200, &Value::from("unavailable")),
+        "{body}"
+    );
+}
