@@ -135,12 +135,15 @@ impl Cache {
     /// Counts every hit at once, atomically (one round trip to Redis),
     /// each as DRF's `allow_request` would: a refused hit is not counted.
     pub async fn hit(&self, mut hits: Vec<Hit>) -> Result<Vec<Outcome>, CacheError> {
-        for hit in &mut hits {
-            hit.key = self.key(&hit.key);
-        }
         match &self.0.store {
+            // This process's own memory: no one to tell its keys apart from.
             Store::Local(local) => Ok(local.hit(&hits)),
-            Store::Remote(remote) => self.guarded(remote.hit(&hits)).await,
+            Store::Remote(remote) => {
+                for hit in &mut hits {
+                    hit.key = self.key(&hit.key);
+                }
+                self.guarded(remote.hit(hits)).await
+            }
         }
     }
 

@@ -73,17 +73,25 @@ impl Throttles {
 
     /// The cache keys this request counts against (DRF's `get_cache_key`):
     /// `throttle_<scope>_<user id, else client address>`.
-    fn hits(&self, principal: &Principal, client: Option<IpAddr>) -> Vec<Hit> {
-        let address = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    /// The address is looked up only when a key needs it.
+    fn hits(&self, principal: &Principal, client: impl FnOnce() -> Option<IpAddr>) -> Vec<Hit> {
+        let mut client = Some(client);
+        let mut address: Option<String> = None;
         self.0
             .iter()
             .filter_map(|t| {
                 let ident = match (t.class, principal.user()) {
                     // AnonRateThrottle leaves authenticated requests alone.
                     (ThrottleClass::Anon, Some(_)) => return None,
-                    (ThrottleClass::Anon, None) => address.clone(),
-                    (_, Some(user)) => user.id.to_string(),
-                    (_, None) => address.clone(),
+                    (ThrottleClass::User | ThrottleClass::Scoped, Some(user)) => {
+                        user.id.to_string()
+                    }
+                    (_, None) => address
+                        .get_or_insert_with(|| match client.take().and_then(|c| c()) {
+                            Some(ip) => ip.to_string(),
+                            None => "unknown".to_owned(),
+                        })
+                        .clone(),
                 };
                 Some(Hit {
                     key: format!("throttle_{}_{ident}", t.scope),
@@ -103,7 +111,7 @@ impl Throttles {
         cache: &Cache,
         refuse: bool,
         principal: &Principal,
-        client: Option<IpAddr>,
+        client: impl FnOnce() -> Option<IpAddr>,
     ) -> Result<(), ApiError> {
         if self.0.is_empty() {
             return Ok(());
@@ -216,7 +224,7 @@ mod tests {
         let anonymous = Principal::Anonymous;
         assert_eq!(
             throttles
-                .hits(&anonymous, client)
+                .hits(&anonymous, || client)
                 .iter()
                 .map(|h| h.key.as_str())
                 .collect::<Vec<_>>(),
@@ -225,20 +233,20 @@ mod tests {
         for _ in 0..2 {
             assert!(
                 throttles
-                    .check(&cache, false, &anonymous, client)
+                    .check(&cache, false, &anonymous, || client)
                     .await
                     .is_ok()
             );
         }
         assert!(matches!(
-            throttles.check(&cache, false, &anonymous, client).await,
+            throttles.check(&cache, false, &anonymous, || client).await,
             Err(ApiError::Throttled(Some(60)))
         ));
         // Another address counts alone.
         let other: Option<IpAddr> = "203.0.113.10".parse().ok();
         assert!(
             throttles
-                .check(&cache, false, &anonymous, other)
+                .check(&cache, false, &anonymous, || other)
                 .await
                 .is_ok()
         );
@@ -246,7 +254,7 @@ mod tests {
         now.fetch_add(60_000_000, Ordering::SeqCst);
         assert!(
             throttles
-                .check(&cache, false, &anonymous, client)
+                .check(&cache, false, &anonymous, || client)
                 .await
                 .is_ok()
         );

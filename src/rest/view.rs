@@ -60,7 +60,8 @@ async fn initial(route: &RouteInfo, req: &ServiceRequest) -> Result<Principal, A
     let principal = state.authenticator.authenticate(authorization).await?;
     route.permissions.check(req.method(), &principal)?;
     if !route.throttles.is_empty() {
-        let client = Forwarded::of_service(req, &state.settings.server.trusted_proxies).client;
+        let trusted = &state.settings.server.trusted_proxies;
+        let client = || Forwarded::of_service(req, trusted).client;
         let refuse = state.settings.cache.refuse_when_unavailable;
         route
             .throttles

@@ -105,7 +105,7 @@ async fn throttled(
         let client = Forwarded::of_service(&req, &state.settings.server.trusted_proxies).client;
         let refuse = state.settings.cache.refuse_when_unavailable;
         let check = Throttles::by_address("dev_issuer", rate)
-            .check(&state.cache, refuse, &Principal::Anonymous, client)
+            .check(&state.cache, refuse, &Principal::Anonymous, || client)
             .await;
         if let Err(e) = check {
             return Ok(req.error_response(e).map_into_boxed_body());
