@@ -541,3 +541,29 @@ async fn a_redis_that_never_answers_costs_a_request_its_timeout_and_no_more() {
         "{body}"
     );
 }
+
+/// The cache's plain values, for what comes next (a shared token cache,
+/// idempotency keys): the same answers from local memory and from Redis.
+#[tokio::test]
+async fn the_cache_keeps_values_for_their_time_in_memory_and_in_redis() {
+    for cache in caches("values") {
+        let mut env: std::collections::HashMap<String, String> =
+            [("APP_ENV".to_owned(), "test".to_owned())].into();
+        env.extend(cache.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        let settings = todoapi::settings::load(&config_dir(), &env).expect("settings");
+        let cache = todoapi::cache::Cache::new(&settings.cache).expect("cache");
+        assert_eq!(cache.get("k").await, Ok(None));
+        cache
+            .set("k", b"v1", Duration::from_millis(300))
+            .await
+            .expect("set");
+        cache
+            .set("k", b"v2", Duration::from_millis(300))
+            .await
+            .expect("set");
+        assert_eq!(cache.get("k").await, Ok(Some(b"v2".to_vec())));
+        assert_eq!(cache.get("other").await, Ok(None));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(cache.get("k").await, Ok(None));
+    }
+}
