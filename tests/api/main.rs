@@ -4,6 +4,7 @@
 
 mod auth;
 mod browser_login;
+mod cache;
 mod cors;
 mod dev_issuer;
 mod filters;
