@@ -1,7 +1,9 @@
 //! HTTP plumbing that knows no resource and no DRF: CORS, the limits on a
-//! request's head, trusted proxies, static files and the fallback answer.
+//! request's head, trusted proxies, request IDs, static files and the
+//! fallback answer.
 
 pub mod cors;
 pub mod files;
 pub mod limits;
 pub mod proxy;
+pub mod request_id;

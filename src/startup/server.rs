@@ -118,10 +118,12 @@ pub(super) fn http_server(
                         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                         .add((header::X_FRAME_OPTIONS, "DENY")),
                 )
+                // Inside the access log, which reads the ID off the answer.
+                .wrap(from_fn(http::request_id::request_id))
                 // The path without its query string: a client could put a token there.
                 // The client as trusted proxies report it, else the peer.
                 .wrap(
-                    Logger::new("%{client}xi %{method}xi %U %s %b %Dms")
+                    Logger::new("%{client}xi %{method}xi %U %s %b %Dms id=%{x-request-id}o")
                         .custom_request_replace("method", |req| req.method().to_string())
                         .custom_request_replace("client", move |req| {
                             Forwarded::of_service(req, &trusted)

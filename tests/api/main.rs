@@ -24,6 +24,7 @@ mod permissions;
 mod plans;
 mod project;
 mod proxy;
+mod request_id;
 mod resilience;
 mod router;
 mod schema;
