@@ -356,8 +356,9 @@ fn operation(doc: &RouteDoc, method: &Method) -> Value {
         json!({"$ref": format!("#/components/responses/{METHOD_NOT_ALLOWED}")}),
     );
     if !responses.contains_key("503") {
-        let mut unavailable =
-            error("the database or the token issuer's keys are unavailable, for now");
+        let mut unavailable = error(
+            "the database, the token issuer's keys or (with cache.refuse_when_unavailable) the cache are unavailable, for now",
+        );
         unavailable["headers"] = retry_after();
         responses.insert("503".into(), unavailable);
     }

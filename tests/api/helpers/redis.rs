@@ -51,14 +51,24 @@ pub fn redis() -> &'static TestRedis {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("a free port");
-        let server = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        if std::process::Command::new("redis-server").arg("--version").output().is_err() {
+            panic!("no Redis answers at {wanted} and there is no redis-server to start; install Debian's redis-server");
+        }
+        // A static is never dropped: a watcher stops this Redis once the
+        // test process is gone, so that none outlives the run.
+        let script = format!(
+            "redis-server --port {port} --bind 127.0.0.1 --save '' --appendonly no & r=$!; \
+             while kill -0 {} 2>/dev/null; do sleep 0.5; done; kill $r",
+            std::process::id()
+        );
+        let server = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
             .spawn()
             .map(super::Running::from_child)
-            .unwrap_or_else(|e| {
-                panic!("no Redis answers at {wanted} and redis-server cannot be started ({e}); install Debian's redis-server")
-            });
+            .unwrap_or_else(|e| panic!("cannot start redis-server: {e}"));
         let address: SocketAddr = ([127, 0, 0, 1], port).into();
         for _ in 0..100 {
             if answers(address) {
