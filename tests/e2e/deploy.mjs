@@ -257,10 +257,16 @@ async function apiThroughNginx() {
   const id = JSON.parse(made.body).id;
   const onB = await answer(`http://127.0.0.1:${portB}/api/task/${id}/`, { headers: auth });
   check(onB.status === 200 && JSON.parse(onB.body).title === "Made on replica A", "is read through replica B");
+  // nginx's $request_id reaches the replica (proxy.conf), which answers with it;
+  // a client's own is replaced by nginx's, so that nginx's log has the ID too.
+  const ids = new Set();
   for (let i = 0; i < 4; i++) {
-    const listed = await answer(`${web}/api/task/`, { headers: auth });
+    const listed = await answer(`${web}/api/task/`, { headers: { ...auth, "x-request-id": "from-the-client" } });
     check(listed.status === 200 && JSON.parse(listed.body).some((t) => t.id === id), `and listed through nginx (request ${i + 1}, either replica)`);
+    ids.add(listed.headers.get("x-request-id"));
   }
+  check(ids.size === 4 && [...ids].every((v) => /^[0-9a-f]{32}$/.test(v || "")),
+    `each answer through nginx carries nginx's own request ID (${[...ids].join(" ")})`);
 
   // The API's refusals, as the API sends them.
   for (const [what, path, headers] of [
