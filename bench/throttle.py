@@ -72,15 +72,9 @@ def rows(bench, start, auth_for):
     auth = {off: auth_for(off_env), local: auth_for(local_env), shared: auth_for(shared_env)}
     oha = bench.oha
 
-    def forget():
-        # The logs of a rate never reached grow with every request: start each round empty.
-        for key in redis("KEYS", f"{prefix}:*") or []:
-            redis("DEL", key)
-
     calls = {"before": 0, "requests": 0, "after": 0}
 
     def on_redis(t):
-        forget()
         calls["before"] += script_calls()
         result = oha(f"{shared.base}/api/task/", 64, t, headers=auth[shared])
         calls["after"] += script_calls()
@@ -95,7 +89,6 @@ def rows(bench, start, auth_for):
     for label, result in zip([OFF, LOCAL, REDIS], results):
         note = f"{trips:.2f} Redis round trips a request" if label == REDIS and trips is not None else ""
         bench.record(label, {OFF: off, LOCAL: local, REDIS: shared}[label], result, note=note)
-    forget()
     refusing, refusing_env = start("throttle 429", {"APP__REST_FRAMEWORK__DEFAULT_THROTTLE_CLASSES": "UserRateThrottle",
                                                     "APP__REST_FRAMEWORK__DEFAULT_THROTTLE_RATES__USER": "1/d"})
     refused = auth_for(refusing_env)

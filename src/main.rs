@@ -152,7 +152,7 @@ fn main() -> ExitCode {
                 println!("# database: {note}");
             }
             let unknown = todoapi::resources::router(&settings.tasks)
-                .unknown_routes(&settings.rest_framework);
+                .settings_problems(&settings.rest_framework);
             if unknown.is_empty() {
                 println!("# settings are valid");
                 ExitCode::SUCCESS

@@ -90,7 +90,7 @@ impl Application {
     /// key stores start fetching in the background), the HTTP server. Must
     /// run inside a Tokio runtime.
     pub async fn build_with(settings: Settings, router: Router) -> Result<Application, StartError> {
-        let unknown = router.unknown_routes(&settings.rest_framework);
+        let unknown = router.settings_problems(&settings.rest_framework);
         if !unknown.is_empty() {
             return Err(StartError::Settings(unknown));
         }

@@ -1,6 +1,6 @@
 //! Django's `CACHES`: one interface over this process's memory (`local.rs`)
-//! and a Redis that replicas share (`remote.rs`). Keys are prefixed with
-//! `cache.key_prefix`. What uses it (the throttles today) never knows which.
+//! and a Redis that replicas share (`remote.rs`), where keys are prefixed
+//! with `cache.key_prefix`. What uses it (the throttles today) never knows which.
 //!
 //! A cache that cannot be reached within `cache.timeout_ms` is an error the
 //! caller decides about (`cache.refuse_when_unavailable`); after a failure
@@ -123,24 +123,21 @@ impl Cache {
         }))
     }
 
-    /// Whether replicas share it.
-    pub fn is_shared(&self) -> bool {
-        matches!(self.0.store, Store::Remote(_))
-    }
-
-    fn key(&self, key: &str) -> String {
+    /// A key in Redis: below the deployment's prefix, which replicas share.
+    /// (This process's memory needs none: no one else writes there.)
+    fn shared_key(&self, key: &str) -> String {
         format!("{}:{key}", self.0.prefix)
     }
 
-    /// Counts every hit at once, atomically (one round trip to Redis),
-    /// each as DRF's `allow_request` would: a refused hit is not counted.
+    /// Counts every hit at once, atomically (in Redis, one script call,
+    /// shared with the requests that arrive meanwhile), each as DRF's
+    /// `allow_request` would: a refused hit is not counted.
     pub async fn hit(&self, mut hits: Vec<Hit>) -> Result<Vec<Outcome>, CacheError> {
         match &self.0.store {
-            // This process's own memory: no one to tell its keys apart from.
             Store::Local(local) => Ok(local.hit(&hits)),
             Store::Remote(remote) => {
                 for hit in &mut hits {
-                    hit.key = self.key(&hit.key);
+                    hit.key = self.shared_key(&hit.key);
                 }
                 self.guarded(remote.hit(hits)).await
             }
@@ -149,22 +146,23 @@ impl Cache {
 
     /// A value kept under `key`, if any (and not expired).
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
-        let key = self.key(key);
         match &self.0.store {
-            Store::Local(local) => Ok(local.get(&key)),
-            Store::Remote(remote) => self.guarded(remote.get(&key)).await,
+            Store::Local(local) => Ok(local.get(key)),
+            Store::Remote(remote) => self.guarded(remote.get(&self.shared_key(key))).await,
         }
     }
 
     /// Keeps `value` under `key` for `ttl`.
     pub async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
-        let key = self.key(key);
         match &self.0.store {
             Store::Local(local) => {
-                local.set(&key, value, ttl);
+                local.set(key, value, ttl);
                 Ok(())
             }
-            Store::Remote(remote) => self.guarded(remote.set(&key, value, ttl)).await,
+            Store::Remote(remote) => {
+                self.guarded(remote.set(&self.shared_key(key), value, ttl))
+                    .await
+            }
         }
     }
 

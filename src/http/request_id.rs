@@ -1,12 +1,11 @@
 //! Each request's ID, to follow it from the proxy's log into the server's:
 //! the incoming `X-Request-Id` when it is well-formed (nginx's `$request_id`
-//! is 32 hex digits), else one of ours; kept in the request's extensions
-//! for the handlers and echoed on the answer, where the access log reads it.
+//! is 32 hex digits), else one of ours; echoed on the answer, where the
+//! access log reads it.
 
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use actix_web::HttpMessage;
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -15,10 +14,6 @@ use actix_web::middleware::Next;
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 /// The longest ID kept from a client or proxy.
 pub const MAX_LEN: usize = 64;
-
-/// A request's ID.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestId(pub String);
 
 /// Whether an incoming ID is kept: 1 to 64 of letters, digits, `-`, `_`, `.`
 /// (nothing a log line or a header could be broken with).
@@ -49,18 +44,15 @@ pub async fn request_id(
     req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let id = req
+    let kept = req
         .headers()
         .get(&HEADER)
-        .map(HeaderValue::as_bytes)
-        .filter(|id| well_formed(id))
-        .and_then(|id| std::str::from_utf8(id).ok())
-        .map_or_else(new_id, str::to_owned);
-    let value = HeaderValue::from_str(&id).ok();
-    req.extensions_mut().insert(RequestId(id));
+        .filter(|id| well_formed(id.as_bytes()))
+        .cloned();
+    let id = kept.or_else(|| HeaderValue::from_str(&new_id()).ok());
     let mut res = next.call(req).await?;
-    if let Some(value) = value {
-        res.headers_mut().insert(HEADER, value);
+    if let Some(id) = id {
+        res.headers_mut().insert(HEADER, id);
     }
     Ok(res)
 }

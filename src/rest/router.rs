@@ -186,7 +186,7 @@ impl Router {
     /// Settings that name a route nobody registered, a list setting
     /// (pagination, filters) on a route that does not list, or a throttle
     /// scope with no rate.
-    pub fn unknown_routes(&self, rf: &RestFrameworkSettings) -> Vec<String> {
+    pub fn settings_problems(&self, rf: &RestFrameworkSettings) -> Vec<String> {
         let routes: Vec<Route> = self.all().collect();
         let names: Vec<&str> = routes.iter().map(|r| r.name.as_str()).collect();
         let lists: Vec<&str> = routes

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::auth::Principal;
-use crate::cache::{Cache, Hit, Outcome, system_clock};
+use crate::cache::{Cache, Hit, Outcome};
 use crate::error::ApiError;
 use crate::policy::{Rate, ThrottleClass};
 use crate::settings::RestFrameworkSettings;
@@ -158,7 +158,9 @@ fn throttled(outcomes: &[Outcome]) -> Result<(), ApiError> {
 /// An outage would otherwise log once per request.
 fn warn_now_and_then(cause: &str, refuse: bool) {
     static LAST: AtomicU64 = AtomicU64::new(0);
-    let now = system_clock()() / 1_000_000;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let last = LAST.load(Ordering::Relaxed);
     if now >= last + WARN_EVERY_SECS
         && LAST

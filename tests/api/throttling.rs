@@ -186,6 +186,36 @@ async fn a_wait_of_one_second_is_singular_and_passes() {
 }
 
 #[tokio::test]
+async fn settings_give_a_route_its_own_scope_over_the_views() {
+    let app = spawn_app_with(&[
+        (
+            "APP__REST_FRAMEWORK__DEFAULT_THROTTLE_CLASSES",
+            "ScopedRateThrottle",
+        ),
+        (
+            "APP__REST_FRAMEWORK__DEFAULT_THROTTLE_RATES__TASKS",
+            "100/m",
+        ),
+        (
+            "APP__REST_FRAMEWORK__DEFAULT_THROTTLE_RATES__DETAILS",
+            "1/m",
+        ),
+        (
+            "APP__REST_FRAMEWORK__THROTTLE_SCOPE__TASK_DETAIL",
+            "details",
+        ),
+    ])
+    .await;
+    assert_eq!(send(app.authed(Method::GET, "/api/task/1/")).await.0, 200);
+    let (status, headers, body) = send(app.authed(Method::GET, "/api/task/2/")).await;
+    wait_of(status, &headers, &body);
+    // The list keeps the view's own scope, `tasks`, and its rate.
+    for _ in 0..3 {
+        assert_eq!(send(app.authed(Method::GET, "/api/task/")).await.0, 200);
+    }
+}
+
+#[tokio::test]
 async fn clients_behind_a_trusted_proxy_are_counted_apart() {
     let throttled = [
         (
