@@ -101,7 +101,9 @@ pub enum ApiError {
     Internal(String),
 }
 
-/// Why presented credentials were refused; each renders DRF's exact text.
+/// Why presented credentials were refused: each renders DRF's exact text
+/// (several share one, as PyJWT's errors do), and names its own reason for
+/// the logs and metrics ([`AuthFailure::reason`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum AuthFailure {
     #[error("Invalid Authorization header. No credentials provided.")]
@@ -110,12 +112,30 @@ pub enum AuthFailure {
     CredentialsWithSpaces,
     #[error("Signature has expired.")]
     Expired,
-    /// Malformed token, bad signature, or a key the JWKS does not hold.
+    /// Not a JWT: its parts, base64, JSON or a claim's type.
     #[error("Error decoding signature.")]
-    Decode,
-    /// iss, aud, nbf, alg or a missing exp.
+    Malformed,
+    #[error("Error decoding signature.")]
+    BadSignature,
+    /// A `kid` the key set does not hold (after a refetch).
+    #[error("Error decoding signature.")]
+    UnknownKey,
+    /// An `iss` no provider of settings has.
     #[error("Incorrect authentication credentials.")]
-    Invalid,
+    UntrustedIssuer,
+    #[error("Incorrect authentication credentials.")]
+    WrongAudience,
+    /// `nbf` still in the future.
+    #[error("Incorrect authentication credentials.")]
+    NotYetValid,
+    /// An `alg` settings do not allow, or that the key is not for.
+    #[error("Incorrect authentication credentials.")]
+    Algorithm,
+    #[error("Incorrect authentication credentials.")]
+    MissingExp,
+    /// Another claim or header field refused (`iat` not a number, `crit`).
+    #[error("Incorrect authentication credentials.")]
+    InvalidClaim,
     /// The username handler found no usable username in the payload.
     #[error("Invalid payload.")]
     InvalidPayload,
@@ -124,6 +144,56 @@ pub enum AuthFailure {
     UnknownUser,
     #[error("User account is disabled.")]
     UserDisabled,
+}
+
+impl AuthFailure {
+    /// The reason's name in logs and the `reason` label of metrics.
+    pub fn reason(self) -> &'static str {
+        match self {
+            AuthFailure::NoCredentials => "no_credentials",
+            AuthFailure::CredentialsWithSpaces => "credentials_with_spaces",
+            AuthFailure::Expired => "expired",
+            AuthFailure::Malformed => "malformed",
+            AuthFailure::BadSignature => "bad_signature",
+            AuthFailure::UnknownKey => "unknown_key",
+            AuthFailure::UntrustedIssuer => "untrusted_issuer",
+            AuthFailure::WrongAudience => "wrong_audience",
+            AuthFailure::NotYetValid => "not_yet_valid",
+            AuthFailure::Algorithm => "algorithm",
+            AuthFailure::MissingExp => "missing_exp",
+            AuthFailure::InvalidClaim => "invalid_claim",
+            AuthFailure::InvalidPayload => "invalid_payload",
+            AuthFailure::UnknownUser => "unknown_user",
+            AuthFailure::UserDisabled => "user_disabled",
+        }
+    }
+
+    /// Every reason, for metrics to show each from the start.
+    pub const ALL: [AuthFailure; 15] = [
+        AuthFailure::NoCredentials,
+        AuthFailure::CredentialsWithSpaces,
+        AuthFailure::Expired,
+        AuthFailure::Malformed,
+        AuthFailure::BadSignature,
+        AuthFailure::UnknownKey,
+        AuthFailure::UntrustedIssuer,
+        AuthFailure::WrongAudience,
+        AuthFailure::NotYetValid,
+        AuthFailure::Algorithm,
+        AuthFailure::MissingExp,
+        AuthFailure::InvalidClaim,
+        AuthFailure::InvalidPayload,
+        AuthFailure::UnknownUser,
+        AuthFailure::UserDisabled,
+    ];
+
+    /// PyJWT's "Error decoding signature." family: checked before the times.
+    pub fn is_decoding(self) -> bool {
+        matches!(
+            self,
+            AuthFailure::Malformed | AuthFailure::BadSignature | AuthFailure::UnknownKey
+        )
+    }
 }
 
 impl ApiError {

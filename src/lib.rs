@@ -14,6 +14,7 @@ pub mod db;
 pub mod dev_issuer;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod policy;
 pub mod probe;
 pub mod resources;

@@ -82,7 +82,6 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
     if let Some(Command::Schema { what }) = &cli.command {
         // Needs no settings: it prints what they are made of.
@@ -103,6 +102,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    todoapi::http::logging::init(settings.log.format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate { revert_all } => migrate(&settings, revert_all),

@@ -2,6 +2,7 @@
 //! `Application::build` binds the listener, so tests can ask for port 0.
 
 mod dev;
+mod metrics;
 mod server;
 
 use std::net::TcpListener;
@@ -27,6 +28,8 @@ use server::{http_server, listen};
 pub struct Application {
     port: u16,
     server: Server,
+    /// The metrics listener's server and port (`metrics.listen`).
+    metrics_server: Option<(Server, u16)>,
     dev_issuer: Option<Arc<DevIssuer>>,
     background: Vec<tokio::task::JoinHandle<()>>,
     /// Set on SIGTERM: every response closes its connection.
@@ -95,18 +98,24 @@ impl Application {
             return Err(StartError::Settings(unknown));
         }
         dev::available(&settings)?;
-        let db = database(&settings)?;
+        let metrics = Arc::new(metrics::new(&settings));
+        let db = database(&settings, &metrics)?;
         // Bind first: the development issuer's URL is the server's own, port included.
         let (listener, port) = bind(&settings)?;
+        let metrics_listener = metrics::bind(&settings)?;
         let auth = authentication(&settings, &db, port)?;
         let cache = Cache::new(&settings.cache)?;
         let drain = Duration::from_secs(settings.server.shutdown_drain_secs);
         let state = web::Data::new(AppState {
             settings,
             db,
-            authenticator: auth.authenticator,
+            authenticator: auth.authenticator.observed(metrics.auth.clone()),
             cache,
+            metrics,
         });
+        let metrics_server = metrics_listener
+            .map(|(listener, port)| metrics::server(state.clone(), listener).map(|s| (s, port)))
+            .transpose()?;
         let draining = Arc::new(AtomicBool::new(false));
         let listening = listener.try_clone().ok();
         let server = http_server(
@@ -119,6 +128,7 @@ impl Application {
         Ok(Application {
             port,
             server,
+            metrics_server,
             dev_issuer: auth.dev_issuer,
             background: auth.background,
             draining,
@@ -129,6 +139,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The metrics listener's port, when `metrics.listen` asks for one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(_, port)| *port)
     }
 
     /// The development issuer, while `auth.dev_issuer.enabled`.
@@ -190,7 +205,16 @@ impl Application {
 
     /// Serves until the server stops (its handle; tests).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // The metrics listener serves as long as the API does.
+        let metrics = self.metrics_server.map(|(server, _)| {
+            let handle = server.handle();
+            (actix_web::rt::spawn(server), handle)
+        });
         let result = self.server.await;
+        if let Some((task, handle)) = metrics {
+            handle.stop(false).await;
+            let _ = task.await;
+        }
         for task in self.background {
             task.abort();
         }
@@ -199,8 +223,9 @@ impl Application {
 }
 
 /// The database, migrated unless told not to, checked against the settings.
-fn database(settings: &Settings) -> Result<Db, StartError> {
-    let mut db = Db::connect(&settings.database).map_err(StartError::Database)?;
+fn database(settings: &Settings, metrics: &crate::metrics::Metrics) -> Result<Db, StartError> {
+    let mut db = Db::connect_observed(&settings.database, metrics.db.clone())
+        .map_err(StartError::Database)?;
     if settings.database.migrate_on_start {
         let migrated = db.migrate().map_err(StartError::Migrations)?;
         for line in migrated.lines() {

@@ -4,6 +4,7 @@
 use crate::auth::Authenticator;
 use crate::cache::Cache;
 use crate::db::Db;
+use crate::metrics::Metrics;
 use crate::settings::Settings;
 
 pub struct AppState {
@@ -12,4 +13,6 @@ pub struct AppState {
     pub authenticator: Authenticator,
     /// Django's `CACHES`: the throttles' counts.
     pub cache: Cache,
+    /// What `/metrics` exposes; parts record into it as requests go.
+    pub metrics: std::sync::Arc<Metrics>,
 }

@@ -32,7 +32,7 @@ pub fn bearer_token<'a>(
         .ok()
         .filter(|t| t.is_ascii())
         .map(Some)
-        .ok_or(AuthFailure::Decode)
+        .ok_or(AuthFailure::Malformed)
 }
 
 #[cfg(test)]
@@ -61,7 +61,7 @@ mod tests {
     fn non_ascii_token_is_undecodable() {
         assert_eq!(
             bearer_token(Some("Bearer ab\u{e9}".as_bytes()), "Bearer"),
-            Err(AuthFailure::Decode)
+            Err(AuthFailure::Malformed)
         );
     }
 }

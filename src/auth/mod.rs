@@ -18,6 +18,7 @@ use std::time::Duration;
 use crate::db::Db;
 use crate::db::models::User;
 use crate::error::{ApiError, AuthFailure};
+use crate::metrics::AuthMetrics;
 use crate::policy::{Requester, UsernameHandler};
 use cache::{Entry, TokenCache};
 use claims::Claims;
@@ -110,6 +111,7 @@ pub struct Authenticator {
     cache: TokenCache,
     /// How long a cached user row is believed.
     user_max_age: Duration,
+    metrics: AuthMetrics,
 }
 
 /// How much authentication remembers (`auth.token_cache_size`, `auth.user_cache_secs`).
@@ -144,15 +146,29 @@ impl Authenticator {
             db,
             cache: TokenCache::new(cache.tokens),
             user_max_age: cache.user_max_age,
+            metrics: AuthMetrics::unregistered(),
         })
+    }
+
+    /// Records every outcome into `metrics` from now on.
+    pub fn observed(mut self, metrics: AuthMetrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// DRF's `perform_authentication`, given the raw `Authorization` header.
     pub async fn authenticate(&self, authorization: Option<&[u8]>) -> Result<Principal, ApiError> {
         let result = self.authenticate_inner(authorization).await;
-        if let Err(ApiError::AuthenticationFailed(reason)) = &result {
-            // The reason, never the token.
-            log::info!("authentication refused: {reason}");
+        match &result {
+            Ok(Principal::Anonymous) => self.metrics.missing(),
+            Ok(Principal::User { .. }) => self.metrics.accepted(),
+            Err(ApiError::AuthenticationFailed(failure)) => {
+                self.metrics.refused(failure.reason());
+                // The reason, never the token.
+                log::info!("authentication refused: {} ({failure})", failure.reason());
+            }
+            Err(ApiError::AuthUnavailable) => self.metrics.unavailable(),
+            Err(_) => {}
         }
         result
     }
@@ -175,6 +191,7 @@ impl Authenticator {
                 .recheck(entry.key.as_ref(), entry.kid.as_deref(), &entry.claims)
             {
                 Recheck::Valid => {
+                    self.metrics.token_cache(true);
                     let user = match entry.fresh_user(self.user_max_age) {
                         Some(user) => user,
                         None => {
@@ -192,12 +209,13 @@ impl Authenticator {
                 Recheck::Verify => self.cache.remove(&hash),
             }
         }
+        self.metrics.token_cache(false);
         let unverified = Unverified::parse(token)?;
         // An iss nobody trusts goes no further: no key fetched, no signature checked.
         let (iss, issuer) = unverified
             .issuer()
             .and_then(|iss| self.issuers.get_key_value(iss))
-            .ok_or(AuthFailure::Invalid)?;
+            .ok_or(AuthFailure::UntrustedIssuer)?;
         let verified = issuer.validator.verify_keyed(unverified).await?;
         let claims = Arc::new(verified.claims);
         let user = self.load_user(issuer, &claims).await?;
@@ -250,23 +268,42 @@ impl Authenticator {
         self.cache.len()
     }
 
+    /// Each key store once (providers may share one, a custom domain's),
+    /// under the `iss` of the first provider using it, and whether it is fetched.
+    fn stores(&self) -> Vec<(&str, &Issuer)> {
+        let mut stores: Vec<(&str, &Issuer)> = Vec::new();
+        for (iss, issuer) in self
+            .order
+            .iter()
+            .filter_map(|iss| Some((iss, self.issuers.get(iss)?)))
+        {
+            if !stores
+                .iter()
+                .any(|(_, seen)| seen.validator.same_keys(&issuer.validator))
+            {
+                stores.push((iss, issuer));
+            }
+        }
+        stores
+    }
+
+    /// The fetched key sets (JWKS) now, each under its first provider's `iss`.
+    pub fn key_sets(&self) -> Vec<(String, KeyStoreStatus)> {
+        self.stores()
+            .into_iter()
+            .filter(|(_, issuer)| issuer.remote)
+            .map(|(iss, issuer)| (iss.to_owned(), issuer.validator.key_status()))
+            .collect()
+    }
+
     /// The key stores' state: the worst of the fetched ones (a stale set
     /// before one still loading before ready ones, then the oldest), and
     /// the number of keys in all of them.
     pub fn key_status(&self) -> KeyStatus {
-        // Each store once: providers may share one (a custom domain's).
-        let mut stores: Vec<&Issuer> = Vec::new();
-        for issuer in self.order.iter().filter_map(|iss| self.issuers.get(iss)) {
-            if !stores
-                .iter()
-                .any(|seen| seen.validator.same_keys(&issuer.validator))
-            {
-                stores.push(issuer);
-            }
-        }
-        let statuses: Vec<(bool, KeyStoreStatus)> = stores
+        let statuses: Vec<(bool, KeyStoreStatus)> = self
+            .stores()
             .iter()
-            .map(|i| (i.remote, i.validator.key_status()))
+            .map(|(_, i)| (i.remote, i.validator.key_status()))
             .collect();
         let rank = |s: &KeyStoreStatus| match s.state {
             KeyState::Stale => 2,

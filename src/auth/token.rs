@@ -171,33 +171,35 @@ impl TokenValidator {
         let validation = self
             .validations
             .get(&header.alg)
-            .ok_or(AuthFailure::Invalid)?;
+            .ok_or(AuthFailure::Algorithm)?;
         let mut used = None;
         let signed = if is_hmac(header.alg) {
-            let secret = self.secret.as_ref().ok_or(AuthFailure::Invalid)?;
+            let secret = self.secret.as_ref().ok_or(AuthFailure::Algorithm)?;
             check_signature(unverified.token, secret, validation)
         } else {
             let key = self.find_key(header.kid.as_deref()).await?;
             if key.alg.is_some_and(|alg| alg != header.alg) {
-                return Err(AuthFailure::Invalid.into());
+                return Err(AuthFailure::Algorithm.into());
             }
             let signed = check_signature(unverified.token, &key.key, validation);
             used = Some(key);
             signed
         };
         // PyJWT's order: the signature, then the times, then iss and aud.
-        if let Err(AuthFailure::Decode) = signed {
-            return Err(AuthFailure::Decode.into());
+        if let Err(failure) = signed
+            && failure.is_decoding()
+        {
+            return Err(failure.into());
         }
         let claims = Claims::from(unverified.claims);
         check_times(&claims, self.leeway_secs, now_secs())?;
         signed?;
         // Stricter than the library: iss must be the one string, not an array holding it.
         if claims.issuer() != Some(self.issuer.as_str()) {
-            return Err(AuthFailure::Invalid.into());
+            return Err(AuthFailure::UntrustedIssuer.into());
         }
         if claims.issued_at().is_some_and(|iat| !iat.is_number()) {
-            return Err(AuthFailure::Invalid.into());
+            return Err(AuthFailure::InvalidClaim.into());
         }
         Ok(Verified {
             claims,
@@ -210,7 +212,7 @@ impl TokenValidator {
     fn header(&self, header: &JsonObject) -> Result<Header, AuthFailure> {
         // No extension is understood, so a token that makes one critical is refused.
         if header.contains_key("crit") {
-            return Err(AuthFailure::Invalid);
+            return Err(AuthFailure::InvalidClaim);
         }
         // `jku`, `x5u`, `jwk` and `x5c` are ignored: keys come from settings only.
         let alg = match header.get("alg") {
@@ -218,13 +220,13 @@ impl TokenValidator {
                 .parse::<Algorithm>()
                 .ok()
                 .filter(|alg| self.validations.contains_key(alg))
-                .ok_or(AuthFailure::Invalid)?,
-            _ => return Err(AuthFailure::Decode),
+                .ok_or(AuthFailure::Algorithm)?,
+            _ => return Err(AuthFailure::Malformed),
         };
         let kid = match header.get("kid") {
             None => None,
             Some(Value::String(kid)) => Some(kid.clone()),
-            Some(_) => return Err(AuthFailure::Decode),
+            Some(_) => return Err(AuthFailure::Malformed),
         };
         Ok(Header { alg, kid })
     }
@@ -232,7 +234,7 @@ impl TokenValidator {
     async fn find_key(&self, kid: Option<&str>) -> Result<Arc<VerifyingKey>, ApiError> {
         match self.keys.key(kid).await {
             Lookup::Found(key) => Ok(key),
-            Lookup::Missing => Err(AuthFailure::Decode.into()),
+            Lookup::Missing => Err(AuthFailure::UnknownKey.into()),
             Lookup::Unavailable => Err(ApiError::AuthUnavailable),
         }
     }
@@ -252,16 +254,16 @@ fn check_times(claims: &Claims, leeway_secs: u64, now: f64) -> Result<(), AuthFa
     let time = |claim: Option<&Value>| match claim {
         None => Ok(None),
         Some(Value::Number(n)) => Ok(n.as_f64()),
-        Some(_) => Err(AuthFailure::Decode),
+        Some(_) => Err(AuthFailure::Malformed),
     };
     let leeway = leeway_secs as f64;
-    let exp = time(claims.expires())?.ok_or(AuthFailure::Invalid)?;
+    let exp = time(claims.expires())?.ok_or(AuthFailure::MissingExp)?;
     let nbf = time(claims.not_before())?;
     if exp < now - leeway {
         return Err(AuthFailure::Expired);
     }
     if nbf.is_some_and(|nbf| nbf > now + leeway) {
-        return Err(AuthFailure::Invalid);
+        return Err(AuthFailure::NotYetValid);
     }
     Ok(())
 }
@@ -277,15 +279,15 @@ fn check_signature(
         .map(|_| ())
         // exp and nbf are not the library's to check (check_times is).
         .map_err(|e| match e.kind() {
-            ErrorKind::InvalidIssuer
-            | ErrorKind::InvalidAudience
-            | ErrorKind::InvalidSubject
-            | ErrorKind::ImmatureSignature
-            | ErrorKind::InvalidAlgorithm
-            | ErrorKind::MissingAlgorithm
+            ErrorKind::InvalidSignature => AuthFailure::BadSignature,
+            ErrorKind::InvalidIssuer => AuthFailure::UntrustedIssuer,
+            ErrorKind::InvalidAudience => AuthFailure::WrongAudience,
+            ErrorKind::ImmatureSignature => AuthFailure::NotYetValid,
+            ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => AuthFailure::Algorithm,
+            ErrorKind::InvalidSubject
             | ErrorKind::MissingRequiredClaim(_)
-            | ErrorKind::InvalidClaimFormat(_) => AuthFailure::Invalid,
-            _ => AuthFailure::Decode,
+            | ErrorKind::InvalidClaimFormat(_) => AuthFailure::InvalidClaim,
+            _ => AuthFailure::Malformed,
         })
 }
 
@@ -310,14 +312,17 @@ mod tests {
             check(serde_json::json!({"exp": -1}), 0),
             Err(AuthFailure::Expired)
         );
-        assert_eq!(check(serde_json::json!({}), 0), Err(AuthFailure::Invalid));
+        assert_eq!(
+            check(serde_json::json!({}), 0),
+            Err(AuthFailure::MissingExp)
+        );
         assert_eq!(
             check(serde_json::json!({"exp": "1"}), 0),
-            Err(AuthFailure::Decode)
+            Err(AuthFailure::Malformed)
         );
         assert_eq!(
             check(serde_json::json!({"exp": null}), 0),
-            Err(AuthFailure::Decode)
+            Err(AuthFailure::Malformed)
         );
         let exp = 2_000_000;
         assert_eq!(
@@ -326,7 +331,7 @@ mod tests {
         );
         assert_eq!(
             check(serde_json::json!({"exp": exp, "nbf": 1_000_001}), 0),
-            Err(AuthFailure::Invalid)
+            Err(AuthFailure::NotYetValid)
         );
         assert_eq!(
             check(serde_json::json!({"exp": exp, "nbf": 1_000_001}), 1),
@@ -334,7 +339,7 @@ mod tests {
         );
         assert_eq!(
             check(serde_json::json!({"exp": exp, "nbf": [1]}), 0),
-            Err(AuthFailure::Decode)
+            Err(AuthFailure::Malformed)
         );
     }
 }

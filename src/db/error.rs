@@ -36,6 +36,20 @@ impl From<super::listing::Mismatch> for DbError {
 }
 
 impl DbError {
+    /// The kinds counted in metrics (a missing row is an answer, not counted).
+    pub const KINDS: [&'static str; 4] = ["unavailable", "timeout", "conflict", "other"];
+
+    /// This error's kind in [`DbError::KINDS`]; `None` for a missing row.
+    pub fn kind(&self) -> Option<&'static str> {
+        match self {
+            DbError::Unavailable(_) => Some("unavailable"),
+            DbError::Timeout(_) => Some("timeout"),
+            DbError::NotFound => None,
+            DbError::Conflict(_) => Some("conflict"),
+            DbError::Other(_) => Some("other"),
+        }
+    }
+
     /// Whether the connection that saw this error should be dropped.
     pub fn breaks_connection(&self) -> bool {
         matches!(self, DbError::Unavailable(_))

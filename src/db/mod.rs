@@ -18,6 +18,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 
+use crate::metrics::DbMetrics;
 use crate::settings::{DatabaseSettings, DatabaseUrl};
 pub use error::DbError;
 use migrations::{Migrated, MigrationError};
@@ -183,11 +184,34 @@ pub struct Db {
     reads_inline: bool,
     /// SQLite: one write at a time, queued here (see [`Db::run`]).
     writer: Option<Arc<Mutex<()>>>,
+    metrics: DbMetrics,
+}
+
+/// r2d2's checkouts and timeouts, into the metrics.
+#[derive(Debug)]
+struct PoolEvents(DbMetrics);
+
+impl r2d2::HandleEvent for PoolEvents {
+    fn handle_checkout(&self, event: r2d2::event::CheckoutEvent) {
+        self.0.checked_out(event.duration());
+    }
+    fn handle_timeout(&self, _: r2d2::event::TimeoutEvent) {
+        self.0.pool_timeout();
+    }
 }
 
 impl Db {
     /// Builds the pool; fails when no connection can be opened.
     pub fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
+        Db::connect_observed(settings, DbMetrics::default())
+    }
+
+    /// As [`connect`](Self::connect), recording the pool's waits and the
+    /// calls' errors into `metrics`.
+    pub fn connect_observed(
+        settings: &DatabaseSettings,
+        metrics: DbMetrics,
+    ) -> Result<Db, DbError> {
         let size = match settings.pool_size {
             0 => std::thread::available_parallelism()
                 .map(|n| n.get() as u32)
@@ -204,6 +228,7 @@ impl Db {
             // A broken connection is noticed by `has_broken` after its failed
             // query; checking each checkout would cost a round trip per request.
             .test_on_check_out(false)
+            .event_handler(Box::new(PoolEvents(metrics.clone())))
             .build(ConnectionManager {
                 url: settings.url.clone(),
             })
@@ -215,6 +240,7 @@ impl Db {
             pool,
             timeout: Duration::from_secs(settings.timeout_secs),
             task_table: TaskTable::V1_11,
+            metrics,
         };
         db.probe();
         Ok(db)
@@ -224,6 +250,12 @@ impl Db {
         if let Ok(mut conn) = self.pool.get() {
             self.task_table = TaskTable::probe(&mut conn.conn);
         }
+    }
+
+    /// The pool now: (connections open, of which idle).
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
     }
 
     /// How many connections the pool holds at most.
@@ -250,7 +282,17 @@ impl Db {
         E: Into<DbError>,
         T: Send + 'static,
     {
-        self.blocking(self.writer.clone(), f).await
+        let result = self.blocking(self.writer.clone(), f).await;
+        self.count(result)
+    }
+
+    fn count<T>(&self, result: Result<T, DbError>) -> Result<T, DbError> {
+        if let Err(kind) = result.as_ref().map_err(DbError::kind)
+            && let Some(kind) = kind
+        {
+            self.metrics.error(kind);
+        }
+        result
     }
 
     async fn blocking<T, E, F>(&self, turn: Option<Arc<Mutex<()>>>, f: F) -> Result<T, DbError>
@@ -301,9 +343,10 @@ impl Db {
                 .as_ref()
                 .err()
                 .is_some_and(DbError::breaks_connection);
-            return result;
+            return self.count(result);
         }
-        self.blocking(None, f).await
+        let result = self.blocking(None, f).await;
+        self.count(result)
     }
 
     /// Whether the database answers (`/api/ready/`). Not queued behind

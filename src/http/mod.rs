@@ -5,5 +5,7 @@
 pub mod cors;
 pub mod files;
 pub mod limits;
+pub mod logging;
+pub mod observe;
 pub mod proxy;
 pub mod request_id;

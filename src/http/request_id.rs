@@ -1,15 +1,11 @@
 //! Each request's ID, to follow it from the proxy's log into the server's:
 //! the incoming `X-Request-Id` when it is well-formed (nginx's `$request_id`
-//! is 32 hex digits), else one of ours; echoed on the answer, where the
-//! access log reads it.
+//! is 32 hex digits), else one of ours ([`super::observe`] echoes it).
 
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use actix_web::body::BoxBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::Next;
+use actix_web::http::header::HeaderName;
 
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 /// The longest ID kept from a client or proxy.
@@ -38,23 +34,6 @@ pub fn new_id() -> String {
         *PROCESS,
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
-}
-
-pub async fn request_id(
-    req: ServiceRequest,
-    next: Next<BoxBody>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let kept = req
-        .headers()
-        .get(&HEADER)
-        .filter(|id| well_formed(id.as_bytes()))
-        .cloned();
-    let id = kept.or_else(|| HeaderValue::from_str(&new_id()).ok());
-    let mut res = next.call(req).await?;
-    if let Some(id) = id {
-        res.headers_mut().insert(HEADER, id);
-    }
-    Ok(res)
 }
 
 #[cfg(test)]

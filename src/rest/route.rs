@@ -208,7 +208,8 @@ pub struct ViewSet {
 
 /// What the view middleware and the handlers know of their route.
 pub struct RouteInfo {
-    pub name: String,
+    /// The router's name of the route: the `route` label of metrics and logs.
+    pub name: Arc<str>,
     pub view: ViewName,
     pub allow: HeaderValue,
     pub permissions: Permissions,

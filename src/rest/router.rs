@@ -290,7 +290,7 @@ fn resource(
         .collect::<Vec<_>>()
         .join(", ");
     let info = Arc::new(RouteInfo {
-        name: route.name.clone(),
+        name: Arc::from(route.name.as_str()),
         view: route.view,
         allow: HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static("OPTIONS")),
         permissions: permissions_for(&route, rf),

@@ -16,6 +16,7 @@ use super::negotiation;
 use super::route::RouteInfo;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::http::observe::RequestScope;
 use crate::http::proxy::Forwarded;
 use crate::state::AppState;
 
@@ -33,7 +34,11 @@ pub async fn view(
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let allow = route.allow.clone();
-    let mut response = match initial(&route, &req).await {
+    let scope = RequestScope::of(&req);
+    if let Some(scope) = &scope {
+        scope.set_route(route.name.clone());
+    }
+    let mut response = match initial(&route, &req, scope.as_deref()).await {
         Ok(principal) => {
             req.extensions_mut()
                 .insert(RequestContext { route, principal });
@@ -48,7 +53,11 @@ pub async fn view(
 }
 
 /// DRF's `APIView.initial`: negotiate, authenticate, check permissions, then throttles.
-async fn initial(route: &RouteInfo, req: &ServiceRequest) -> Result<Principal, ApiError> {
+async fn initial(
+    route: &RouteInfo,
+    req: &ServiceRequest,
+    scope: Option<&RequestScope>,
+) -> Result<Principal, ApiError> {
     negotiation::check(req.request())?;
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -58,15 +67,26 @@ async fn initial(route: &RouteInfo, req: &ServiceRequest) -> Result<Principal, A
         .get(header::AUTHORIZATION)
         .map(HeaderValue::as_bytes);
     let principal = state.authenticator.authenticate(authorization).await?;
+    if let (Some(scope), Some(user)) = (scope, principal.user()) {
+        scope.set_user(&user.username);
+    }
     route.permissions.check(req.method(), &principal)?;
     if !route.throttles.is_empty() {
         let trusted = &state.settings.server.trusted_proxies;
-        let client = || Forwarded::of_service(req, trusted).client;
+        // The observer resolved it once already.
+        let client = || match scope {
+            Some(scope) => scope.client,
+            None => Forwarded::of_service(req, trusted).client,
+        };
         let refuse = state.settings.cache.refuse_when_unavailable;
-        route
+        let checked = route
             .throttles
             .check(&state.cache, refuse, &principal, client)
-            .await?;
+            .await;
+        if let Err(ApiError::Throttled(_)) = &checked {
+            state.metrics.throttled(&route.name);
+        }
+        checked?;
     }
     Ok(principal)
 }

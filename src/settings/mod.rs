@@ -38,6 +38,7 @@ pub use sections::{
     DevIssuerSettings, IssuerSettings, JwksSettings, PageSettings, RestFrameworkSettings, RouteKey,
     ServerSettings, TasksSettings, Tenant,
 };
+pub use sections::{LogFormat, LogSettings, MetricsSettings};
 pub use sources::Sources;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +82,8 @@ pub struct Settings {
     pub tasks: TasksSettings,
     pub cors: CorsSettings,
     pub cache: CacheSettings,
+    pub metrics: MetricsSettings,
+    pub log: LogSettings,
     /// Where each effective value came from (`todoapi check` prints it).
     pub sources: Sources,
 }

@@ -7,6 +7,7 @@ mod cache;
 mod database;
 mod dev_issuer;
 mod issuers;
+mod observe;
 mod rest_framework;
 mod server;
 
@@ -20,6 +21,7 @@ pub use cache::{CacheSettings, CacheUrl};
 pub use database::DatabaseSettings;
 pub use dev_issuer::{DEV_AUDIENCE, DevIssuerSettings};
 pub use issuers::IssuerSettings;
+pub use observe::{LogFormat, LogSettings, MetricsSettings};
 pub use rest_framework::{PageSettings, RestFrameworkSettings, RouteKey};
 pub use server::ServerSettings;
 
@@ -40,6 +42,8 @@ pub static SETTINGS: LazyLock<Vec<Setting>> = LazyLock::new(|| {
         TasksSettings::SETTINGS,
         CorsSettings::SETTINGS,
         CacheSettings::SETTINGS,
+        MetricsSettings::SETTINGS,
+        LogSettings::SETTINGS,
     ]
     .concat()
 });
@@ -63,6 +67,8 @@ pub(super) fn read(
     let tasks = TasksSettings::read(&mut r);
     let cors = CorsSettings::read(&mut r);
     let cache = CacheSettings::read(&mut r);
+    let metrics = MetricsSettings::read(&mut r);
+    let log = LogSettings::read(&mut r);
     if !r.problems.is_empty() {
         return Err(SettingsError::Invalid(r.problems));
     }
@@ -75,6 +81,8 @@ pub(super) fn read(
         tasks,
         cors,
         cache,
+        metrics,
+        log,
         sources,
     })
 }

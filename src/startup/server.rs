@@ -7,14 +7,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::{ConnectionType, header};
-use actix_web::middleware::{DefaultHeaders, Logger, Next, from_fn};
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use super::StartError;
 use super::dev::{self, DevIssuer};
 use crate::http;
 use crate::http::cors::CorsPolicy;
-use crate::http::proxy::Forwarded;
+use crate::http::observe::Observer;
 use crate::rest::router::Router;
 use crate::state::AppState;
 
@@ -89,6 +89,10 @@ pub(super) fn http_server(
         there
     });
     let dev = dev_issuer.map(web::Data::from);
+    let observer = Arc::new(Observer {
+        metrics: state.metrics.clone(),
+        trusted: state.settings.server.trusted_proxies.clone(),
+    });
     let mut server = HttpServer::new({
         let state = state.clone();
         let draining = draining.clone();
@@ -100,7 +104,8 @@ pub(super) fn http_server(
             let static_dir = static_dir.clone();
             let dev = dev.clone();
             let max_header_bytes = settings.server.max_header_bytes;
-            let trusted = settings.server.trusted_proxies.clone();
+            let observer = observer.clone();
+            let metrics_path = settings.metrics.path.clone();
             App::new()
                 .app_data(state.clone())
                 .wrap(from_fn(move |req, next| {
@@ -118,20 +123,18 @@ pub(super) fn http_server(
                         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                         .add((header::X_FRAME_OPTIONS, "DENY")),
                 )
-                // Inside the access log, which reads the ID off the answer.
-                .wrap(from_fn(http::request_id::request_id))
-                // The path without its query string: a client could put a token there.
-                // The client as trusted proxies report it, else the peer.
-                .wrap(
-                    Logger::new("%{client}xi %{method}xi %U %s %b %Dms id=%{x-request-id}o")
-                        .custom_request_replace("method", |req| req.method().to_string())
-                        .custom_request_replace("client", move |req| {
-                            Forwarded::of_service(req, &trusted)
-                                .client
-                                .map_or_else(|| "-".to_owned(), |ip| ip.to_string())
-                        }),
-                )
-                .configure(|cfg| router.configure(cfg, &settings.rest_framework))
+                // Outermost: the ID, the metrics and the access line see
+                // every answer, the other middleware's refusals included.
+                .wrap(from_fn(move |req, next| {
+                    http::observe::observe(observer.clone(), req, next)
+                }))
+                .configure(|cfg| {
+                    // Before the router: a path of its own, no token asked.
+                    if !metrics_path.is_empty() {
+                        cfg.route(&metrics_path, web::get().to(super::metrics::exposition));
+                    }
+                    router.configure(cfg, &settings.rest_framework)
+                })
                 .configure(|cfg| {
                     dev::configure(cfg, dev);
                     // Last: files answer only what no route does.

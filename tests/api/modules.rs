@@ -11,21 +11,23 @@ use std::path::{Path, PathBuf};
 
 const LAYERS: &[(&str, &[&str])] = &[
     ("policy", &[]),
+    // Prometheus's handles: every part may record into them.
+    ("metrics", &[]),
     ("settings", &["policy"]),
-    ("db", &["settings"]),
+    ("db", &["metrics", "settings"]),
     // error.rs renders the database's own error type (db::error).
     ("error", &["db"]),
     // CORS, limits, trusted proxies, static files: no resource, no DRF.
-    ("http", &["error", "settings"]),
-    ("auth", &["db", "error", "policy", "settings"]),
+    ("http", &["error", "metrics", "settings"]),
+    ("auth", &["db", "error", "metrics", "policy", "settings"]),
     // Django's CACHES: it knows what it stores, not who counts.
     ("cache", &["settings"]),
-    ("state", &["auth", "cache", "db", "settings"]),
+    ("state", &["auth", "cache", "db", "metrics", "settings"]),
     // The DRF layer: it knows no resource.
     (
         "rest",
         &[
-            "auth", "cache", "db", "error", "http", "policy", "settings", "state",
+            "auth", "cache", "db", "error", "http", "metrics", "policy", "settings", "state",
         ],
     ),
     (
@@ -47,7 +49,9 @@ const LAYERS: &[(&str, &[&str])] = &[
             "cache",
             "db",
             "dev_issuer",
+            "error",
             "http",
+            "metrics",
             "policy",
             "resources",
             "rest",

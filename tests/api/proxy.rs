@@ -17,7 +17,7 @@ async fn logged(trusted: &str, forwarded_for: &str) -> String {
         ("APP__AUTH__JWKS_URI", jwks.uri.as_str()),
         ("APP__AUTH__DEV_ISSUER__ENABLED", "false"),
         ("APP__SERVER__TRUSTED_PROXIES", trusted),
-        ("RUST_LOG", "actix_web::middleware::logger=info"),
+        ("RUST_LOG", "todoapi::access=info"),
     ]);
     let response = client()
         .get(format!("{base}/api/health/"))

@@ -29,6 +29,9 @@ impl KeyStore for StaticKeyStore {
             state: KeyState::Ready,
             keys: self.keys.len(),
             age: None,
+            fetched: 0,
+            failed: 0,
+            next_refresh: None,
         }
     }
 }

@@ -85,6 +85,11 @@ pub struct KeyStoreStatus {
     pub keys: usize,
     /// Since the last successful fetch; `None` for a fixed set.
     pub age: Option<Duration>,
+    /// Fetches that succeeded and failed since start (none for a fixed set).
+    pub fetched: u64,
+    pub failed: u64,
+    /// Until the next scheduled refresh, when one is scheduled.
+    pub next_refresh: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! old. Lookups read a snapshot behind a read lock and never wait on a fetch.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::Algorithm;
@@ -67,6 +67,10 @@ pub struct JwksKeyStore {
     generation: AtomicU64,
     /// Held for the length of a fetch (single flight); holds the last attempt's time.
     fetching: tokio::sync::Mutex<Option<Instant>>,
+    fetched: AtomicU64,
+    failed: AtomicU64,
+    /// When the background refresh fetches next.
+    next_refresh: Mutex<Option<Instant>>,
 }
 
 /// A successful fetch: the keys and the refresh delay the response asked for.
@@ -100,6 +104,9 @@ impl JwksKeyStore {
             current: RwLock::new(None),
             generation: AtomicU64::new(0),
             fetching: tokio::sync::Mutex::new(None),
+            fetched: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            next_refresh: Mutex::new(None),
         })
     }
 
@@ -136,6 +143,7 @@ impl JwksKeyStore {
         *last_attempt = Some(Instant::now());
         match self.fetch().await {
             Ok(fetched) => {
+                self.fetched.fetch_add(1, Ordering::Relaxed);
                 log::info!(
                     "JWKS: loaded {} key(s) from {}",
                     fetched.keys.len(),
@@ -143,15 +151,18 @@ impl JwksKeyStore {
                 );
                 self.store(fetched);
             }
-            Err(e) => match self.snapshot() {
-                Some(s) => log::warn!(
-                    "JWKS: refresh from {} failed: {e}; keeping the {} key(s) fetched {} s ago",
-                    self.uri,
-                    s.keys.len(),
-                    s.fetched_at.elapsed().as_secs()
-                ),
-                None => log::warn!("JWKS: fetch from {} failed: {e}", self.uri),
-            },
+            Err(e) => {
+                self.failed.fetch_add(1, Ordering::Relaxed);
+                match self.snapshot() {
+                    Some(s) => log::warn!(
+                        "JWKS: refresh from {} failed: {e}; keeping the {} key(s) fetched {} s ago",
+                        self.uri,
+                        s.keys.len(),
+                        s.fetched_at.elapsed().as_secs()
+                    ),
+                    None => log::warn!("JWKS: fetch from {} failed: {e}", self.uri),
+                }
+            }
         }
     }
 
@@ -222,6 +233,10 @@ impl JwksKeyStore {
                     wait
                 }
             };
+            *self
+                .next_refresh
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + wait);
             tokio::time::sleep(wait).await;
             seen = self.generation.load(Ordering::Acquire);
         }
@@ -267,11 +282,21 @@ impl KeyStore for JwksKeyStore {
     }
 
     fn status(&self) -> KeyStoreStatus {
+        let fetched = self.fetched.load(Ordering::Relaxed);
+        let failed = self.failed.load(Ordering::Relaxed);
+        let next_refresh = self
+            .next_refresh
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .map(|at| at.saturating_duration_since(Instant::now()));
         match self.snapshot() {
             None => KeyStoreStatus {
                 state: KeyState::Loading,
                 keys: 0,
                 age: None,
+                fetched,
+                failed,
+                next_refresh,
             },
             Some(s) => {
                 let age = s.fetched_at.elapsed();
@@ -283,6 +308,9 @@ impl KeyStore for JwksKeyStore {
                     },
                     keys: s.keys.len(),
                     age: Some(age),
+                    fetched,
+                    failed,
+                    next_refresh,
                 }
             }
         }

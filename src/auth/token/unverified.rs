@@ -23,7 +23,7 @@ pub struct Unverified<'a> {
 impl<'a> Unverified<'a> {
     pub fn parse(token: &'a str) -> Result<Self, AuthFailure> {
         if token.len() > MAX_TOKEN_BYTES {
-            return Err(AuthFailure::Decode);
+            return Err(AuthFailure::Malformed);
         }
         let mut segments = token.split('.');
         let (Some(header), Some(payload), Some(_), None) = (
@@ -32,7 +32,7 @@ impl<'a> Unverified<'a> {
             segments.next(),
             segments.next(),
         ) else {
-            return Err(AuthFailure::Decode);
+            return Err(AuthFailure::Malformed);
         };
         Ok(Unverified {
             token,
@@ -53,10 +53,10 @@ impl<'a> Unverified<'a> {
 fn strict_json_object(segment: &str) -> Result<JsonObject, AuthFailure> {
     let bytes = URL_SAFE_NO_PAD
         .decode(segment)
-        .map_err(|_| AuthFailure::Decode)?;
+        .map_err(|_| AuthFailure::Malformed)?;
     match serde_json::from_slice::<Strict>(&bytes) {
         Ok(Strict(Value::Object(map))) => Ok(map),
-        _ => Err(AuthFailure::Decode),
+        _ => Err(AuthFailure::Malformed),
     }
 }
 
@@ -139,7 +139,7 @@ mod tests {
         ] {
             assert_eq!(
                 strict_json_object(&b64(bad)).err(),
-                Some(AuthFailure::Decode),
+                Some(AuthFailure::Malformed),
                 "{bad}"
             );
         }
@@ -159,7 +159,7 @@ mod tests {
         ] {
             assert_eq!(
                 strict_json_object(bad).err(),
-                Some(AuthFailure::Decode),
+                Some(AuthFailure::Malformed),
                 "{bad}"
             );
         }

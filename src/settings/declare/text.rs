@@ -11,7 +11,7 @@ use crate::policy::{
     FilterBackend, Ownership, PaginationClass, PermissionClass, Rate, ThrottleClass,
     UsernameHandler,
 };
-use crate::settings::IpNet;
+use crate::settings::{IpNet, LogFormat};
 
 /// A value written as text (trimmed), or as one item of a list.
 pub trait FromText: Sized {
@@ -45,7 +45,8 @@ from_str_text!(
     PermissionClass,
     FilterBackend,
     ThrottleClass,
-    Rate
+    Rate,
+    LogFormat
 );
 
 /// An IANA time zone (`server.time_zone`); UTC while a bad one is reported.

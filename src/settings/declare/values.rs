@@ -10,7 +10,7 @@ use config::{Value, ValueKind};
 use super::text::{FromText, KeySetUrl, TimeZone};
 use super::{Kind, Problems, SettingValue, Shown};
 use crate::policy::{Ownership, PaginationClass, Rate, UsernameHandler};
-use crate::settings::{CacheUrl, DatabaseUrl, IpNet, Secret, TrustedProxies};
+use crate::settings::{CacheUrl, DatabaseUrl, IpNet, LogFormat, Secret, TrustedProxies};
 
 fn problem(problems: &mut Problems, message: impl Into<String>) {
     problems.push((String::new(), message.into()));
@@ -99,7 +99,8 @@ parsed_text!(
     Ownership,
     UsernameHandler,
     TimeZone,
-    Rate
+    Rate,
+    LogFormat
 );
 
 impl SettingValue for CacheUrl {
