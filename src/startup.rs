@@ -208,7 +208,7 @@ impl Application {
         // The metrics listener serves as long as the API does.
         let metrics = self.metrics_server.map(|(server, _)| {
             let handle = server.handle();
-            (actix_web::rt::spawn(server), handle)
+            (tokio::spawn(server), handle)
         });
         let result = self.server.await;
         if let Some((task, handle)) = metrics {

@@ -15,6 +15,8 @@ mod indexes;
 mod issuers;
 mod lifecycle;
 mod list_settings;
+mod logs;
+mod metrics;
 mod migrations;
 mod modules;
 mod original_db;

@@ -309,6 +309,17 @@ async fn database_faults_are_503_and_the_server_recovers() {
     let db = TestDb::new();
     let jwks = JwksServer::start(&["k1"]).await;
     let timeout = ("APP__DATABASE__TIMEOUT_SECS", "1");
+    let metrics = ("APP__METRICS__LISTEN", "127.0.0.1:0");
+    // Three faults answered 503, each counted by its kind.
+    let counted = |app: &TestApp| {
+        let port = app.metrics_port.expect("metrics port");
+        let client = app.client.clone();
+        async move {
+            let m = scrape(&client, &format!("http://127.0.0.1:{port}/metrics")).await;
+            m.value("todoapi_db_errors_total", &[("kind", "unavailable")])
+                + m.value("todoapi_db_errors_total", &[("kind", "timeout")])
+        }
+    };
     if backend() == "postgres" {
         let mut url = url::Url::parse(db.url()).expect("database URL");
         let target = format!(
@@ -327,13 +338,14 @@ async fn database_faults_are_503_and_the_server_recovers() {
         let app = spawn_app_on(
             jwks,
             db,
-            &[timeout, ("APP__DATABASE__URL", relayed.as_str())],
+            &[timeout, metrics, ("APP__DATABASE__URL", relayed.as_str())],
         )
         .await;
         let list = || app.authed(Method::GET, "/api/task/");
         assert_eq!(send(list()).await.0, 200);
         relay.cut().await;
         assert_fault(list).await;
+        assert!(counted(&app).await >= 3.0);
         let (status, _, ready) = send(app.anonymous(Method::GET, "/api/ready/")).await;
         assert_eq!(
             (status, ready["database"].clone()),
@@ -343,7 +355,7 @@ async fn database_faults_are_503_and_the_server_recovers() {
         assert_recovers(list, 200).await;
         assert_eq!(send(app.anonymous(Method::GET, "/api/ready/")).await.0, 200);
     } else {
-        let app = spawn_app_on(jwks, db, &[timeout]).await;
+        let app = spawn_app_on(jwks, db, &[timeout, metrics]).await;
         let create = || {
             app.authed(Method::POST, "/api/task/")
                 .json(&json!({"title": "x", "content": "y"}))
@@ -355,6 +367,7 @@ async fn database_faults_are_503_and_the_server_recovers() {
             .batch_execute("BEGIN IMMEDIATE; UPDATE task SET title = title;")
             .expect("take the write lock");
         assert_fault(create).await;
+        assert!(counted(&app).await >= 3.0);
         locker.batch_execute("COMMIT;").expect("release");
         assert_recovers(create, 201).await;
     }

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub address: String,
     pub dev_issuer: Option<std::sync::Arc<todoapi::dev_issuer::DevIssuer>>,
     pub port: u16,
+    /// The metrics listener's port, when `metrics.listen` asked for one.
+    pub metrics_port: Option<u16>,
     pub jwks: JwksServer,
     pub db: TestDb,
     pub client: reqwest::Client,
@@ -63,12 +65,14 @@ pub async fn spawn_app_routed(
         .await
         .expect("application starts");
     let port = app.port();
+    let metrics_port = app.metrics_port();
     let dev_issuer = app.dev_issuer();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         dev_issuer,
         port,
+        metrics_port,
         jwks,
         db,
         client: client(),

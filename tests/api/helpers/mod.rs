@@ -8,6 +8,7 @@
 mod app;
 mod dates;
 mod db;
+mod exposition;
 mod faults;
 mod jwks;
 mod redis;
@@ -16,6 +17,7 @@ mod tokens;
 pub use app::*;
 pub use dates::*;
 pub use db::*;
+pub use exposition::*;
 pub use faults::*;
 pub use jwks::*;
 pub use redis::*;
