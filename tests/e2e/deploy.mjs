@@ -12,16 +12,21 @@
 //   through B, 401/403 bodies and WWW-Authenticate pass untouched, the API
 //   root's links name the proxy, the SPA's files and their caching, gzip,
 //   413; a throttle shared through Redis admits its rate exactly across
-//   both replicas; and a rolling restart (SIGTERM to each replica in turn
+//   both replicas (throttle.mjs); Prometheus scraping both replicas counts
+//   what was sent, and a request's ID is in nginx's log and a replica's
+//   (observe.mjs); and a rolling restart (SIGTERM to each replica in turn
 //   during a load) loses no request.
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildTodoapi, check, launchBrowser, makeCertificate, spaScenario, startTodoapi } from "./lib.mjs";
+import { exited, freePort, redisUrl, sleep } from "./services.mjs";
+import { startPrometheus } from "./prometheus.mjs";
+import { observability } from "./observe.mjs";
+import { throttleAcrossReplicas } from "./throttle.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -61,50 +66,13 @@ function cleanup() {
 process.on("exit", cleanup);
 process.on("SIGINT", () => process.exit(130));
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-const exited = (child) =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.on("exit", (code) => resolve(code));
-  });
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// --- Redis: the machine's (REDIS_URL, default 127.0.0.1:6379), else Debian's redis-server on a free port.
-function answersPing(port, host = "127.0.0.1") {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, host);
-    socket.setTimeout(500, () => { socket.destroy(); resolve(false); });
-    socket.on("error", () => resolve(false));
-    socket.on("connect", () => socket.write("PING\r\n"));
-    socket.on("data", (data) => { socket.destroy(); resolve(data.toString().startsWith("+PONG")); });
-  });
-}
-async function redisUrl() {
-  const wanted = new URL(process.env.REDIS_URL || "redis://127.0.0.1:6379/0");
-  if (await answersPing(Number(wanted.port || 6379), wanted.hostname)) return wanted.href;
-  const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  children.add(child);
-  for (let i = 0; i < 100; i++) {
-    if (await answersPing(port)) return `redis://127.0.0.1:${port}/0`;
-    await sleep(50);
-  }
-  throw new Error("no Redis: none answers at REDIS_URL and redis-server did not start (apt-get install redis-server)");
-}
-
 // --- The database and the replicas' settings.
 psql(`CREATE DATABASE "${database}"`);
 databaseMade = true;
 const databaseUrl = new URL(postgres.href);
 databaseUrl.pathname = `/${database}`;
-const [portA, portB, portWeb, portTls, portPlain] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+const [portA, portB, portWeb, portTls, portPlain, metricsA, metricsB, portPrometheus] =
+  await Promise.all(Array.from({ length: 8 }, freePort));
 const siteOrigin = `https://app.todo.localhost:${portTls}`;
 const shared = {
   APP_ENV: "development",
@@ -115,6 +83,9 @@ const shared = {
   APP__SERVER__STATIC_DIR: "",
   APP__SERVER__TRUSTED_PROXIES: "127.0.0.1",
   APP__SERVER__SHUTDOWN_TIMEOUT_SECS: "10",
+  // JSON lines, the access lines among them (observe.mjs reads them).
+  APP__LOG__FORMAT: "json",
+  RUST_LOG: "warn,todoapi::access=info",
   // One key and one issuer name for both replicas: each trusts the other's tokens.
   APP__AUTH__DEV_ISSUER__KEY_PATH: path.join(tmp, "dev_issuer_key.pem"),
   APP__AUTH__DEV_ISSUER__ISSUER: `${siteOrigin}/`,
@@ -125,7 +96,7 @@ const shared = {
   // The schema, and it alone, throttled by address in a Redis both replicas share.
   APP__REST_FRAMEWORK__THROTTLE_CLASSES__API_SCHEMA: "AnonRateThrottle",
   APP__REST_FRAMEWORK__DEFAULT_THROTTLE_RATES__ANON: "30/m",
-  APP__CACHE__URL: await redisUrl(),
+  APP__CACHE__URL: await redisUrl(children),
   APP__CACHE__KEY_PREFIX: `deploy-${process.pid}-${Date.now()}`,
 };
 const binary = buildTodoapi(root);
@@ -133,9 +104,17 @@ execFileSync(binary, ["migrate"], { env: { PATH: process.env.PATH, RUST_LOG: "wa
 
 // The replicas' ERROR log lines: an operator's alarm, so a stop must log none.
 const loggedErrors = [];
-async function replica(port) {
-  const onLog = (line) => { if (/ ERROR /.test(line)) loggedErrors.push(line); };
-  const started = await startTodoapi(binary, root, { ...shared, APP__SERVER__PORT: String(port) }, { onLog });
+const replicaLines = [];
+const ports = { A: portA, B: portB };
+const metricsPorts = { A: metricsA, B: metricsB };
+async function replica(name) {
+  const port = ports[name];
+  const onLog = (line) => {
+    replicaLines.push(line);
+    if (/"level":"ERROR"/.test(line)) loggedErrors.push(line);
+  };
+  const env = { ...shared, APP__SERVER__PORT: String(port), APP__METRICS__LISTEN: `127.0.0.1:${metricsPorts[name]}` };
+  const started = await startTodoapi(binary, root, env, { onLog });
   children.add(started.child);
   for (let i = 0; i < 200; i++) {
     const ready = await fetch(`http://127.0.0.1:${port}/api/ready/`).catch(() => null);
@@ -144,8 +123,10 @@ async function replica(port) {
   }
   throw new Error(`replica on ${port} never became ready`);
 }
-const replicas = { A: await replica(portA), B: await replica(portB) };
-const ports = { A: portA, B: portB };
+const replicas = { A: await replica("A"), B: await replica("B") };
+const prometheus = await startPrometheus(process.env.PROMETHEUS_BIN || "/usr/bin/prometheus",
+  path.join(tmp, "prometheus"), portPrometheus, [`127.0.0.1:${metricsA}`, `127.0.0.1:${metricsB}`]);
+children.add(prometheus.child);
 
 // --- nginx, with the project's templates rendered as the official image's
 // entrypoint renders them (envsubst of the variables given, nothing else).
@@ -159,7 +140,9 @@ async function nginx(name, templateDir, vars) {
   cpSync(path.join(root, "docker/nginx/todoapi"), path.join(conf, "todoapi"), { recursive: true });
   for (const file of readdirSync(path.join(root, "docker/nginx", templateDir))) {
     const text = readFileSync(path.join(root, "docker/nginx", templateDir, file), "utf8");
-    writeFileSync(path.join(conf, "conf.d", file.replace(/\.template$/, "")), render(text, vars));
+    // The image's log folder (its access.log is the container's stdout) is the test's.
+    const rendered = render(text, vars).replaceAll("/var/log/nginx/", `${prefix}/`);
+    writeFileSync(path.join(conf, "conf.d", file.replace(/\.template$/, "")), rendered);
   }
   // The image's own nginx.conf, reduced to what a process of the test needs.
   writeFileSync(path.join(conf, "nginx.conf"), `
@@ -365,7 +348,7 @@ async function rollingRestart() {
     children.delete(child);
     check(code === 0, `replica ${name} exited 0 on SIGTERM (${code})`);
     check(loggedErrors.length === 0, `no ERROR in the replicas' logs, replica ${name}'s stop included ${JSON.stringify(loggedErrors.slice(0, 3))}`);
-    replicas[name] = await replica(ports[name]);
+    replicas[name] = await replica(name);
     // As an operator does: the next replica only once nginx uses this one
     // again (it retries a failed server after fail_timeout, 2 s here).
     await sleep(2500);
@@ -374,35 +357,11 @@ async function rollingRestart() {
   check(after - before === createdTotal, `every 201 is one task, none twice (${createdTotal} created)`);
 }
 
-// --- Two replicas, one count: 20 clients at once through nginx, 60 requests,
-// exactly 30 admitted (each replica counting alone would admit up to 60).
-async function throttleAcrossReplicas() {
-  console.log("A throttle across both replicas (Redis):");
-  const statuses = [];
-  const bodies = [];
-  let next = 0;
-  async function client() {
-    while (next < 60) {
-      next += 1;
-      const reply = await answer(`${web}/api/schema/`);
-      statuses.push(reply.status);
-      if (reply.status === 429) bodies.push([reply.body, reply.headers.get("retry-after")]);
-    }
-  }
-  await Promise.all(Array.from({ length: 20 }, client));
-  const admitted = statuses.filter((s) => s === 200).length;
-  check(admitted === 30 && statuses.length === 60 && statuses.every((s) => s === 200 || s === 429),
-    `30 of 60 admitted at 30/m across the two replicas (${admitted}; ${JSON.stringify([...new Set(statuses)])})`);
-  const [body, retryAfter] = bodies[0] || [];
-  const wait = Number(retryAfter);
-  check(wait >= 50 && wait <= 60 && body === JSON.stringify({ detail: `Request was throttled. Expected available in ${wait} seconds.` }),
-    `the 429 passes nginx untouched, with Retry-After (${retryAfter} ${body})`);
-}
-
 try {
   await browserThroughNginx();
   await apiThroughNginx();
-  await throttleAcrossReplicas();
+  await throttleAcrossReplicas(web, answer);
+  await observability({ web, auth, prometheus, nginxAccessLog: path.join(tmp, "nginx-production", "access.log"), replicaLines });
   await rollingRestart();
   console.log("deploy: all passed");
   await browser.close();

@@ -5,9 +5,9 @@
 # then docker/compose*.yaml validated against the Compose Specification and
 # docker/Dockerfile linted with hadolint.
 # Needs TEST_POSTGRES_URL (a PostgreSQL it may create databases on), Node.js
-# and npm, Python 3, nginx, psql and chromium: as root it installs Debian's
-# nginx, postgresql-client and chromium itself; otherwise it says what is
-# missing and skips.
+# and npm, Python 3, nginx, psql, chromium and prometheus: as root it
+# installs Debian's nginx, postgresql-client, chromium and prometheus itself;
+# otherwise it says what is missing and skips.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -23,9 +23,12 @@ command -v python3 >/dev/null 2>&1 || skip "deployment tests" "Python 3 is not i
 apt_install "$NGINX_BIN" nginx
 apt_install psql postgresql-client
 apt_install "$CHROMIUM" chromium
+apt_install "${PROMETHEUS_BIN:-/usr/bin/prometheus}" prometheus
 [ -x "$NGINX_BIN" ] || skip "deployment tests" "no $NGINX_BIN (apt-get install nginx, or set NGINX_BIN)"
 command -v psql >/dev/null 2>&1 || skip "deployment tests" "no psql (apt-get install postgresql-client)"
 [ -x "$CHROMIUM" ] || skip "deployment tests" "no $CHROMIUM (apt-get install chromium, or set CHROMIUM)"
+[ -x "${PROMETHEUS_BIN:-/usr/bin/prometheus}" ] \
+  || skip "deployment tests" "no Prometheus (apt-get install prometheus, or set PROMETHEUS_BIN)"
 
 echo "== deployment: docker/compose*.yaml and docker/Dockerfile"
 VENV="$ROOT/target/deploy-tools/venv"
