@@ -60,7 +60,7 @@ bench-compare: release bench-tools ## make bench, and the same rows against the 
 
 docker: ## the API's image (needs a Docker engine)
 	@command -v docker >/dev/null || { echo "make docker: no docker command here (the image is tested without it: make test-deploy)"; exit 1; }
-	docker build -f docker/Dockerfile -t todoapi .
+	docker build -f docker/Dockerfile --build-arg TODOAPI_GIT_COMMIT=$$(git rev-parse --short=12 HEAD 2>/dev/null) -t todoapi .
 
 spa-vendor: ## copy auth0-spa-js from the npm registry (docker/spa-vendor/package-lock.json) into docker/spa/vendor/
 	cd docker/spa-vendor && npm ci --no-audit --no-fund --loglevel=error

@@ -1,4 +1,4 @@
-"""make bench's report: the table, the targets (bench/path.py, bench/throttle.py,
+"""make bench's report: the table, the targets (bench/path.py, bench/throttle.py, bench/observe.py,
 bench/scale.py), the chart.
 
 `write()` prints them, writes target/bench/results.md, results.json and
@@ -12,6 +12,7 @@ import time
 
 import path
 import scale
+import observe
 import throttle
 
 
@@ -52,6 +53,10 @@ def write(rows, args, out):
         targets, throttle_missed = throttle.targets(by)
         missed += throttle_missed
         table += ("\nThrottling targets (bench/throttle.py: off, local memory and Redis measured alternately, "
+                  "medians of the rounds):\n\n" + targets)
+        targets, observe_missed = observe.targets(by)
+        missed += observe_missed
+        table += ("\nMetrics targets (bench/observe.py: off and on measured alternately, "
                   "medians of the rounds):\n\n" + targets)
     if not args.no_scale:
         targets, scale_missed = scale.report()

@@ -43,6 +43,7 @@ import path
 import report
 from report import fmt
 import scale
+import observe
 import throttle
 import tokens
 
@@ -356,6 +357,9 @@ def main():
             print("== throttling", flush=True)
             throttle.rows(bench, start_throttled,
                           lambda e: [f"Authorization: Bearer {mint(e, '--expires-in', '86400')[0]}"])
+            print("== metrics", flush=True)
+            observe.rows(bench, start_throttled,
+                         lambda e: [f"Authorization: Bearer {mint(e, '--expires-in', '86400')[0]}"], free_port)
 
         if args.tokens and not args.scale_only:
             tokens.row(bench, main_server, env, args.tokens)

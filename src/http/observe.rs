@@ -79,6 +79,8 @@ impl RequestScope {
 pub struct Observer {
     pub metrics: Arc<Metrics>,
     pub trusted: TrustedProxies,
+    /// `metrics.enabled`: false records nothing (the ID and the log stay).
+    pub record: bool,
 }
 
 pub async fn observe(
@@ -87,7 +89,7 @@ pub async fn observe(
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let start = Instant::now();
-    let _in_flight = observer.metrics.http.started();
+    let _in_flight = observer.record.then(|| observer.metrics.http.started());
     let kept = req
         .headers()
         .get(&HEADER)
@@ -125,14 +127,16 @@ pub async fn observe(
             };
             scope.set_route(route.clone());
             let seconds = start.elapsed().as_secs_f64();
-            observer.metrics.http.finished(
-                RequestLabels {
-                    route,
-                    method: method_label(&scope.method),
-                    status,
-                },
-                seconds,
-            );
+            if observer.record {
+                observer.metrics.http.finished(
+                    RequestLabels {
+                        route,
+                        method: method_label(&scope.method),
+                        status,
+                    },
+                    seconds,
+                );
+            }
             scope.answer.set(Some((status, seconds, bytes)));
             log::info!(
                 target: ACCESS_TARGET,

@@ -92,6 +92,7 @@ pub(super) fn http_server(
     let observer = Arc::new(Observer {
         metrics: state.metrics.clone(),
         trusted: state.settings.server.trusted_proxies.clone(),
+        record: state.settings.metrics.enabled,
     });
     let mut server = HttpServer::new({
         let state = state.clone();
@@ -105,7 +106,7 @@ pub(super) fn http_server(
             let dev = dev.clone();
             let max_header_bytes = settings.server.max_header_bytes;
             let observer = observer.clone();
-            let metrics_path = settings.metrics.path.clone();
+            let metrics_path = settings.metrics.main_port_path().map(str::to_owned);
             App::new()
                 .app_data(state.clone())
                 .wrap(from_fn(move |req, next| {
@@ -130,8 +131,8 @@ pub(super) fn http_server(
                 }))
                 .configure(|cfg| {
                     // Before the router: a path of its own, no token asked.
-                    if !metrics_path.is_empty() {
-                        cfg.route(&metrics_path, web::get().to(super::metrics::exposition));
+                    if let Some(path) = &metrics_path {
+                        cfg.route(path, web::get().to(super::metrics::exposition));
                     }
                     router.configure(cfg, &settings.rest_framework)
                 })

@@ -206,11 +206,22 @@ async fn prometheus_gets_openmetrics_and_curl_gets_text() {
 }
 
 #[tokio::test]
-async fn without_the_settings_no_metrics_are_served() {
+async fn without_the_settings_or_when_disabled_no_metrics_are_served() {
     let app = spawn_app().await;
     assert_eq!(app.metrics_port, None);
     let (status, _, _) = send(app.anonymous(Method::GET, "/metrics")).await;
     assert_eq!(status, 404);
+    let off = spawn_app_with(&[
+        LISTEN,
+        ("APP__METRICS__PATH", "/metrics"),
+        ("APP__METRICS__ENABLED", "false"),
+    ])
+    .await;
+    assert_eq!(off.metrics_port, None);
+    let (status, headers, _) = send(off.authed(Method::GET, "/metrics")).await;
+    assert_eq!(status, 404);
+    // The request ID stays.
+    assert_eq!(header(&headers, "x-request-id").len(), 32);
 }
 
 #[tokio::test]

@@ -8,6 +8,8 @@ use crate::settings::declare::section;
 
 section! {
     pub struct MetricsSettings at "metrics" {
+        /// record metrics as requests go; false = none recorded, none served (listen and path ignored)
+        pub enabled: bool = "true";
         /// a listener of its own for Prometheus at /metrics, e.g. "127.0.0.1:9464" (keep it off the public proxy); empty = none
         pub listen: String = r#""""#, check listen;
         /// also serve the metrics on the main port under this path, e.g. "/metrics" (no token asked: only behind a proxy that hides it); empty = none
@@ -53,7 +55,12 @@ impl fmt::Display for LogFormat {
 impl MetricsSettings {
     /// The metrics listener's address, when one is asked for.
     pub fn listen_address(&self) -> Option<SocketAddr> {
-        self.listen.trim().parse().ok()
+        self.listen.trim().parse().ok().filter(|_| self.enabled)
+    }
+
+    /// The path on the main port, when one is asked for.
+    pub fn main_port_path(&self) -> Option<&str> {
+        Some(self.path.as_str()).filter(|p| self.enabled && !p.is_empty())
     }
 }
 
