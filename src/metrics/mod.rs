@@ -43,7 +43,7 @@ pub struct RequestLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct RouteLabel {
+struct RouteLabel {
     pub route: Arc<str>,
 }
 
