@@ -1,12 +1,12 @@
 # todoapi: `make run` serves on 127.0.0.1:8000 (SQLite under var/), `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: bench bench-auth bench-compare bench-tools settings-docs run test test-sqlite test-postgres test-redis test-lean test-original test-postman test-schema test-e2e test-deploy docker spa-vendor fuzz mutants token migrate check fmt lint build release
+.PHONY: bench bench-auth bench-compare bench-tools settings-docs run test test-sqlite test-postgres test-redis test-lean test-original test-postman test-schema test-e2e test-deploy test-containers docker spa-vendor fuzz mutants token migrate check fmt lint build release
 
 run: ## the server, development profile, SQLite under var/
 	$(CARGO) run --bin todoapi -- serve
 
-test: test-sqlite test-postgres test-lean test-original test-postman test-schema test-e2e test-deploy ## every test: unit, API suite on SQLite, on PostgreSQL when TEST_POSTGRES_URL is set, the Django original on its databases after todoapi add-indexes, the Postman collection, schemathesis, the browser tests, the deployment
+test: test-sqlite test-postgres test-lean test-original test-postman test-schema test-e2e test-deploy test-containers ## every test: unit, API suite on SQLite, on PostgreSQL when TEST_POSTGRES_URL is set, the Django original on its databases after todoapi add-indexes, the Postman collection, schemathesis, the browser tests, the deployment
 
 test-sqlite: test-redis
 	$(CARGO) test --all-targets
@@ -44,6 +44,9 @@ test-e2e: ## the browser tests in Chromium: the SPA's sign-in and tasks, auth0-j
 SPA_SDK = docker/spa-vendor/node_modules/@auth0/auth0-spa-js/dist/auth0-spa-js.production.js
 test-deploy: ## docker/ without a Docker engine: replicas on PostgreSQL (TEST_POSTGRES_URL), nginx, Chromium, a rolling restart; compose and Dockerfile lint
 	tests/e2e/deploy.sh
+
+test-containers: ## as root: docker/Dockerfile built and run by podman (runc) on base images made from Debian's packages; elsewhere skipped
+	tests/containers/run.sh
 
 bench-tools:
 	@command -v oha >/dev/null || $(CARGO) install oha --locked
