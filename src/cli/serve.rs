@@ -9,6 +9,14 @@ use todoapi::startup::Application;
 fn announce(app: &Application, settings: &Settings) {
     let base = settings.local_base_url(app.port());
     println!("todoapi is listening on {base}");
+    if let Some(port) = app.metrics_port() {
+        let host = settings.metrics.listen_address().map(|a| a.ip());
+        let host = match host {
+            Some(ip) if !ip.is_unspecified() => ip.to_string(),
+            _ => "127.0.0.1".to_owned(),
+        };
+        println!("Prometheus metrics on http://{host}:{port}/metrics");
+    }
     #[cfg(feature = "dev-issuer")]
     super::dev::announce(app, settings, &base);
 }

@@ -52,12 +52,14 @@ ok "built in ${built} s; build context ${CONTEXT_KIB} KiB (.dockerignore); image
 [ "$size" -lt $(( 40 * 1048576 )) ] || fail "the image is $(( size / 1048576 )) MiB, over 40"
 
 echo "== the image run as compose runs the api service"
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
+METRICS_PORT=$(free_port)
 # The health check is run by hand below: without systemd, podman cannot
 # schedule it and says so (two lines filtered out).
 podman run -d --name "$NAME" --read-only --health-interval=disable \
   -v "$NAME-var:/app/var" \
-  -p "127.0.0.1:$PORT:8000" \
+  -p "127.0.0.1:$PORT:8000" -p "127.0.0.1:$METRICS_PORT:9464" -e APP__METRICS__LISTEN=0.0.0.0:9464 \
   -e AUTH0_DOMAIN=tenant.example.com -e API_IDENTIFIER=https://todo.example/api \
   -e DATABASE_URL=/app/var/todoapi.sqlite3 \
   "$IMAGE" 2> >(grep -v 'systemd connection' >&2) >/dev/null
@@ -83,6 +85,12 @@ body=$(curl -s "http://127.0.0.1:$PORT/api/task/")
 [ "$health" = 200 ] && [ "$body" = '{"detail":"Authentication credentials were not provided."}' ] \
   || fail "through the published port: health $health, task list $body"
 ok "through its published port: /api/health/ 200, /api/task/ 401 with DRF's body"
+commit=$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+build=$(curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | grep '^todoapi_build_info')
+case "$build" in
+  *"commit=\"$commit\""*'backend="sqlite"'*) ok "its metrics listener (9464) names the build: $build" ;;
+  *) fail "the metrics' build info is not this commit's ($commit): $build" ;;
+esac
 podman stop -t 40 "$NAME" 2> >(grep -v "systemd connection" >&2) >/dev/null
 code=$(podman inspect --format '{{.State.ExitCode}}' "$NAME")
 [ "$code" = 0 ] || fail "exit code $code on SIGTERM"
