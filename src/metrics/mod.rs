@@ -309,7 +309,7 @@ impl Metrics {
             "The running build: version, git commit, database backend",
             Info::new(BuildLabels {
                 version: env!("CARGO_PKG_VERSION"),
-                commit: env!("TODOAPI_GIT_COMMIT"),
+                commit: option_env!("TODOAPI_GIT_COMMIT").unwrap_or("unknown"),
                 backend: facts.backend,
             }),
         );
