@@ -20,8 +20,9 @@ ROOT=$(cd "$HERE/../.." && pwd)
 apt_install podman podman
 apt_install runc runc
 apt_install mmdebstrap mmdebstrap
-for tool in podman runc mmdebstrap; do
-  command -v "$tool" >/dev/null 2>&1 || skip "container tests" "no $tool (apt-get install podman runc mmdebstrap)"
+apt_install curl curl
+for tool in podman runc mmdebstrap curl; do
+  command -v "$tool" >/dev/null 2>&1 || skip "container tests" "no $tool (apt-get install podman runc mmdebstrap curl)"
 done
 export CONTAINERS_CONF="$HERE/containers.conf"
 IMAGE=localhost/todoapi:test
