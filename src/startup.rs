@@ -246,12 +246,16 @@ fn database(settings: &Settings, metrics: &crate::metrics::Metrics) -> Result<Db
 
 /// The listening socket, and the port it got.
 fn bind(settings: &Settings) -> Result<(TcpListener, u16), StartError> {
-    let address = settings.bind_address();
+    bind_to(&settings.bind_address(), settings.server.backlog)
+}
+
+/// A listening socket on `address` (see [`listen`]), and the port it got.
+fn bind_to(address: &str, backlog: u32) -> Result<(TcpListener, u16), StartError> {
     let failed = |source| StartError::Bind {
-        address: address.clone(),
+        address: address.to_owned(),
         source,
     };
-    let listener = listen(&address, settings.server.backlog).map_err(failed)?;
+    let listener = listen(address, backlog).map_err(failed)?;
     let port = listener.local_addr().map_err(failed)?.port();
     Ok((listener, port))
 }

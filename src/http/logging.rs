@@ -54,7 +54,7 @@ fn json_line(buf: &mut Formatter, record: &Record) -> std::io::Result<()> {
 fn request_fields(scope: &RequestScope, record: &Record, line: &mut Map<String, Value>) {
     line.insert("request_id".into(), json!(scope.id));
     line.insert("route".into(), json!(scope.route().as_deref()));
-    line.insert("method".into(), json!(scope.method));
+    line.insert("method".into(), json!(scope.method.as_str()));
     line.insert("path".into(), json!(scope.path));
     line.insert(
         "client".into(),

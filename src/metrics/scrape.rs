@@ -144,13 +144,14 @@ impl Scrape {
         );
     }
 
-    /// The shared cache (Redis), when one is configured: 1 while it answers.
+    /// The shared cache (Redis), when one is configured: whether it answered
+    /// the scrape's own PING (within `cache.timeout_ms`).
     pub fn shared_cache(&mut self, available: bool) {
         let gauge = Gauge::<i64>::default();
         gauge.set(i64::from(available));
         self.registry.register(
             "todoapi_cache_up",
-            "Whether the shared cache (cache.url) answered last time it was asked",
+            "Whether the shared cache (cache.url) answered a PING at this scrape",
             gauge,
         );
     }

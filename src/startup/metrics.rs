@@ -74,16 +74,13 @@ pub async fn exposition(req: HttpRequest, state: web::Data<AppState>) -> HttpRes
 
 /// The metrics listener's socket and port, when `metrics.listen` names one.
 pub(super) fn bind(settings: &Settings) -> Result<Option<(TcpListener, u16)>, StartError> {
-    let Some(address) = settings.metrics.listen_address() else {
-        return Ok(None);
-    };
-    let failed = |source| StartError::Bind {
-        address: address.to_string(),
-        source,
-    };
-    let listener = TcpListener::bind(address).map_err(failed)?;
-    let port = listener.local_addr().map_err(failed)?.port();
-    Ok(Some((listener, port)))
+    // A scraper's few connections need no deep accept queue.
+    const BACKLOG: u32 = 128;
+    settings
+        .metrics
+        .listen_address()
+        .map(|address| super::bind_to(&address.to_string(), BACKLOG))
+        .transpose()
 }
 
 /// The metrics listener: one worker, `GET /metrics`, nothing else.

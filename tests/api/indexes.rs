@@ -10,7 +10,6 @@ use crate::original_db::load_original;
 
 /// `todoapi serve` on `db` until it listens: what it logged meanwhile.
 fn start_up_log(db: &TestDb) -> String {
-    use std::io::Read;
     let (mut child, _) = Running::serve(&[
         ("APP_ENV", "test"),
         ("APP__SERVER__PORT", "0"),
@@ -18,12 +17,7 @@ fn start_up_log(db: &TestDb) -> String {
         ("APP__AUTH__DEV_ISSUER__ENABLED", "false"),
         ("RUST_LOG", "warn"),
     ]);
-    let _ = child.kill();
-    let mut log = String::new();
-    if let Some(mut stderr) = child.stderr.take() {
-        let _ = stderr.read_to_string(&mut log);
-    }
-    log
+    child.stop_and_read_log()
 }
 
 #[test]

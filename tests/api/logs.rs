@@ -3,8 +3,6 @@
 //! inside a handler carries its request's ID too. Tokens, secrets, keys and
 //! the Authorization header never reach it, in either format.
 
-use std::io::Read;
-
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -25,12 +23,7 @@ async fn log_of(format: &str, key_path: &str, requests: impl AsyncFnOnce(&str)) 
         ("RUST_LOG", "debug"),
     ]);
     requests(&base).await;
-    let _ = child.kill();
-    let mut log = String::new();
-    if let Some(mut stderr) = child.stderr.take() {
-        let _ = stderr.read_to_string(&mut log);
-    }
-    log
+    child.stop_and_read_log()
 }
 
 /// Sends a token every way a client might (header, query, cookie), a
@@ -97,15 +90,23 @@ fn assert_no_secrets(log: &str, tokens: &[String], key_path: &std::path::Path) {
     );
 }
 
-#[tokio::test]
-async fn json_lines_say_which_request_and_carry_no_secret() {
+/// The log of a server in `format` that was sent every secret; checks that
+/// none of them reached it.
+async fn secrets_log(format: &str) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let key_path = dir.path().join("dev_key.pem");
     let tokens = tokens();
-    let log = log_of("json", &key_path.display().to_string(), async |base| {
+    let log = log_of(format, &key_path.display().to_string(), async |base| {
         send_secrets(base, &tokens).await;
     })
     .await;
+    assert_no_secrets(&log, &tokens, &key_path);
+    log
+}
+
+#[tokio::test]
+async fn json_lines_say_which_request_and_carry_no_secret() {
+    let log = secrets_log("json").await;
     let lines: Vec<Value> = log
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not a JSON line: {l}")))
@@ -162,18 +163,11 @@ async fn json_lines_say_which_request_and_carry_no_secret() {
         .find(|l| l["target"] == "actix_server::builder")
         .expect("a start-up line");
     assert!(start.get("request_id").is_none(), "{start}");
-    assert_no_secrets(&log, &tokens, &key_path);
 }
 
 #[tokio::test]
 async fn text_lines_end_with_the_request_id_and_carry_no_secret() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let key_path = dir.path().join("dev_key.pem");
-    let tokens = tokens();
-    let log = log_of("text", &key_path.display().to_string(), async |base| {
-        send_secrets(base, &tokens).await;
-    })
-    .await;
+    let log = secrets_log("text").await;
     assert!(
         log.lines().any(
             |l| l.contains("todoapi::access] 127.0.0.1 GET /api/task/ 200 ")
@@ -187,5 +181,4 @@ async fn text_lines_end_with_the_request_id_and_carry_no_secret() {
                 && l.ends_with(" id=secret-test-1")),
         "{log}"
     );
-    assert_no_secrets(&log, &tokens, &key_path);
 }

@@ -315,3 +315,30 @@ async fn a_key_set_that_cannot_be_fetched_shows_as_such() {
         1.0
     );
 }
+
+/// The shared cache's state: 1 while Redis answers, 0 when nothing listens at
+/// its address, and no series at all for local memory.
+#[tokio::test]
+async fn the_shared_cache_shows_whether_it_answers() {
+    let url = redis().url();
+    let prefix = key_prefix("metrics");
+    let up = spawn_app_with(&[
+        LISTEN,
+        ("APP__CACHE__URL", url.as_str()),
+        ("APP__CACHE__KEY_PREFIX", prefix.as_str()),
+    ])
+    .await;
+    assert_eq!(metrics_of(&up).await.value("todoapi_cache_up", &[]), 1.0);
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let gone = format!(
+        "redis://127.0.0.1:{}/0",
+        nobody.local_addr().expect("port").port()
+    );
+    drop(nobody);
+    let down = spawn_app_with(&[LISTEN, ("APP__CACHE__URL", gone.as_str())]).await;
+    let m = metrics_of(&down).await;
+    assert_eq!(m.series("todoapi_cache_up"), 1);
+    assert_eq!(m.value("todoapi_cache_up", &[]), 0.0);
+    let local = spawn_app_with(&[LISTEN]).await;
+    assert_eq!(metrics_of(&local).await.series("todoapi_cache_up"), 0);
+}

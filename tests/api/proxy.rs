@@ -2,8 +2,6 @@
 //! for the access log's client address as for the API root's links
 //! (tasks.rs) and the sign-in cookie (browser_login.rs).
 
-use std::io::Read;
-
 use crate::helpers::*;
 
 /// The access log of one request to /api/health/ with these headers.
@@ -26,12 +24,7 @@ async fn logged(trusted: &str, forwarded_for: &str) -> String {
         .await
         .expect("request");
     assert_eq!(response.status().as_u16(), 200);
-    let _ = child.kill();
-    let mut log = String::new();
-    if let Some(mut stderr) = child.stderr.take() {
-        let _ = stderr.read_to_string(&mut log);
-    }
-    log
+    child.stop_and_read_log()
 }
 
 #[tokio::test]

@@ -465,15 +465,7 @@ async fn skipped_keys_and_failed_refreshes_are_logged() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let _ = child.kill();
-    let mut log = String::new();
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut log)
-        .unwrap_or_default();
-    let _ = child.wait();
+    let log = child.stop_and_read_log();
     assert!(log.contains("skipping key broken-key"), "{log}");
     let failures = log.matches("refresh from").count();
     assert!(failures >= 2, "a warning per failed refresh: {log}");

@@ -127,6 +127,18 @@ impl Drop for Running {
 }
 
 impl Running {
+    /// Stops the server and returns what it logged (its stderr, piped).
+    pub fn stop_and_read_log(&mut self) -> String {
+        use std::io::Read;
+        let _ = self.0.kill();
+        let mut log = String::new();
+        if let Some(mut stderr) = self.0.stderr.take() {
+            let _ = stderr.read_to_string(&mut log);
+        }
+        let _ = self.0.wait();
+        log
+    }
+
     /// `todoapi serve` with these variables, stdout and stderr piped; waits
     /// for its first line and returns the base URL it announced.
     pub fn serve(vars: &[(&str, &str)]) -> (Running, String) {
