@@ -55,6 +55,16 @@ pub enum Backend {
     Sqlite,
 }
 
+/// libpq's TLS is OpenSSL, which by default frees its global state in an
+/// `atexit` handler: a thread still inside OpenSSL then crashes the exiting
+/// process (SIGSEGV or a corrupted heap, in about one exit in five with busy
+/// connections; tests/libpq_exit.rs). rust-openssl's `init` asks OpenSSL not
+/// to (`OPENSSL_INIT_NO_ATEXIT`); the first initialisation decides, so this
+/// runs before libpq's first connection. Called once or many times.
+pub fn keep_openssl_until_exit() {
+    openssl_sys::init();
+}
+
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
     Postgres(PgConnection),
@@ -67,6 +77,7 @@ impl DbConnection {
     pub fn open(url: &DatabaseUrl) -> Result<DbConnection, ConnectionError> {
         match url {
             DatabaseUrl::Postgres(raw) => {
+                keep_openssl_until_exit();
                 let mut conn = PgConnection::establish(raw)?;
                 conn.batch_execute(GENERIC_PLANS)
                     .map_err(ConnectionError::CouldntSetupConfiguration)?;

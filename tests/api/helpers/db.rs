@@ -47,7 +47,7 @@ impl TestDb {
                     .map(|d| d.subsec_nanos())
                     .unwrap_or_default()
             );
-            let mut admin = PgConnection::establish(&admin_url).expect("connect TEST_POSTGRES_URL");
+            let mut admin = admin_connection(&admin_url).expect("connect TEST_POSTGRES_URL");
             diesel::sql_query(format!("CREATE DATABASE {name}"))
                 .execute(&mut admin)
                 .expect("create test database");
@@ -86,12 +86,19 @@ impl TestDb {
     }
 }
 
+/// Through `DbConnection::open`, as the server connects: it prepares libpq's
+/// TLS before the process's first connection.
+fn admin_connection(url: &str) -> Result<DbConnection, String> {
+    let url = DatabaseUrl::parse(url).map_err(|e| e.to_string())?;
+    DbConnection::open(&url).map_err(|e| e.to_string())
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let TestDb::Postgres {
             admin_url, name, ..
         } = self
-            && let Ok(mut admin) = PgConnection::establish(admin_url)
+            && let Ok(mut admin) = admin_connection(admin_url)
         {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut admin);
