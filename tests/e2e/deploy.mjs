@@ -6,8 +6,10 @@
 // - two `todoapi serve` replicas on it;
 // - nginx twice, with the project's own templates (docker/nginx/, the files
 //   the image mounts; only the upstream addresses, ports and paths differ):
-//   production (plain http) and development (TLS, the development issuer);
-// - Chromium through the development nginx: the SPA's scenario;
+//   production (HTTPS with a mounted certificate, plain http redirected,
+//   HSTS) and development (TLS, the development issuer);
+// - Chromium through each: the SPA's scenario, signing in through the
+//   development nginx (production's SPA uses it as its tenant);
 // - through the production nginx: a task made through replica A is listed
 //   through B, 401/403 bodies and WWW-Authenticate pass untouched, the API
 //   root's links name the proxy, the SPA's files and their caching, gzip,
@@ -19,6 +21,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -71,9 +74,13 @@ psql(`CREATE DATABASE "${database}"`);
 databaseMade = true;
 const databaseUrl = new URL(postgres.href);
 databaseUrl.pathname = `/${database}`;
-const [portA, portB, portWeb, portTls, portPlain, metricsA, metricsB, portPrometheus] =
-  await Promise.all(Array.from({ length: 8 }, freePort));
+const [portA, portB, portWeb, portWebTls, portTls, portPlain, metricsA, metricsB, portPrometheus] =
+  await Promise.all(Array.from({ length: 9 }, freePort));
 const siteOrigin = `https://app.todo.localhost:${portTls}`;
+// The production nginx: https with the certificate deploy.sh made (which
+// this process trusts: NODE_EXTRA_CA_CERTS), plain http beside it.
+const web = `https://127.0.0.1:${portWebTls}`;
+const webPlain = `http://127.0.0.1:${portWeb}`;
 const shared = {
   APP_ENV: "development",
   APP_CONFIG_DIR: path.join(root, "config"),
@@ -89,8 +96,10 @@ const shared = {
   // One key and one issuer name for both replicas: each trusts the other's tokens.
   APP__AUTH__DEV_ISSUER__KEY_PATH: path.join(tmp, "dev_issuer_key.pem"),
   APP__AUTH__DEV_ISSUER__ISSUER: `${siteOrigin}/`,
-  APP__AUTH__DEV_ISSUER__CALLBACK_URLS: `${siteOrigin}/`,
-  APP__AUTH__DEV_ISSUER__LOGOUT_URLS: `${siteOrigin}/`,
+  // The production SPA signs in with the development nginx as its tenant.
+  APP__AUTH__DEV_ISSUER__CALLBACK_URLS: `${siteOrigin}/, ${web}/`,
+  APP__AUTH__DEV_ISSUER__LOGOUT_URLS: `${siteOrigin}/, ${web}/`,
+  APP__CORS__ALLOWED_ORIGINS: web,
   // A route that needs a scope nobody has, for a 403 through the proxy.
   "APP__REST_FRAMEWORK__PERMISSIONS__API-ROOT": "IsAuthenticated, HasScope:admin:tasks",
   // The schema, and it alone, throttled by address in a Redis both replicas share.
@@ -177,9 +186,24 @@ http {
 const spaRoot = path.join(tmp, "spa");
 cpSync(path.join(root, "docker/spa"), spaRoot, { recursive: true });
 writeFileSync(path.join(spaRoot, "main.0123456789abcdef0123.js"), "console.log('hashed');\n");
+// Production's SPA: the same files, its config.json naming the tenant (here
+// the development issuer, as the development nginx serves it).
+const productionSpa = path.join(tmp, "spa-production");
+cpSync(spaRoot, productionSpa, { recursive: true });
+writeFileSync(path.join(productionSpa, "config.json"),
+  await (await fetch(`http://127.0.0.1:${portA}/config.json`)).text());
 const upstream = `server 127.0.0.1:${portA} max_fails=1 fail_timeout=2s; server 127.0.0.1:${portB} max_fails=1 fail_timeout=2s;`;
 const tls = makeCertificate(tmp, ["app.todo.localhost"]);
-await nginx("production", "production", { LISTEN: `127.0.0.1:${portWeb}`, API_SERVERS: upstream, SPA_ROOT: spaRoot });
+const productionTls = process.env.PRODUCTION_TLS_DIR;
+await nginx("production", "production", {
+  LISTEN: `127.0.0.1:${portWeb}`,
+  TLS_LISTEN: `127.0.0.1:${portWebTls}`,
+  TLS_PORT: String(portWebTls),
+  TLS_CERT: path.join(productionTls, "cert.pem"),
+  TLS_KEY: path.join(productionTls, "key.pem"),
+  API_SERVERS: upstream,
+  SPA_ROOT: productionSpa,
+});
 await nginx("development", "development", {
   LISTEN: `127.0.0.1:${portPlain}`,
   TLS_LISTEN: `127.0.0.1:${portTls}`,
@@ -190,7 +214,6 @@ await nginx("development", "development", {
   ISSUER_SERVER: `server 127.0.0.1:${portA};`,
   SPA_ROOT: spaRoot,
 });
-const web = `http://127.0.0.1:${portWeb}`;
 for (let i = 0; i < 100; i++) {
   if (await fetch(`${web}/api/health/`).then((r) => r.ok).catch(() => false)) break;
   await sleep(50);
@@ -209,6 +232,35 @@ async function browserThroughNginx() {
   });
   check(plain.statusCode === 308 && plain.headers.location === `${siteOrigin}/tasks?x=1`, `plain http is sent to https (${plain.statusCode} ${plain.headers.location})`);
   await spaScenario(browser, siteOrigin, shots, "deploy-spa");
+  console.log("The SPA through the production nginx (HTTPS; signing in at the development nginx as its tenant):");
+  await spaScenario(browser, web, shots, "deploy-production-spa");
+}
+
+// --- Production's https: plain http is sent there, HSTS once there.
+async function httpsOnly() {
+  console.log("Production is HTTPS only:");
+  for (const [method, pathname] of [["GET", "/api/task/?page=2"], ["POST", "/api/task/"], ["GET", "/api"]]) {
+    const got = await answer(`${webPlain}${pathname}`, { method, headers: auth });
+    check(got.status === 308 && got.headers.get("location") === `${web}${pathname}` &&
+      (got.headers.get("content-type") || "").startsWith("application/json") &&
+      got.body === '{"detail":"This API is served over HTTPS only."}',
+    `${method} ${pathname} over http: ${got.status} to ${got.headers.get("location")}, ${got.body}`);
+  }
+  const page = await answer(`${webPlain}/tasks?x=1`);
+  check(page.status === 308 && page.headers.get("location") === `${web}/tasks?x=1`, `a page over http: ${page.status} to ${page.headers.get("location")}`);
+  for (const [pathname, headers] of [["/api/task/", auth], ["/api/task/", {}], ["/", {}], ["/app.js", {}], ["/missing.js", {}]]) {
+    const got = await answer(`${web}${pathname}`, { headers });
+    check(got.headers.get("strict-transport-security") === "max-age=31536000",
+      `HSTS on ${pathname} (${got.status}): ${got.headers.get("strict-transport-security")}`);
+  }
+  const development = await new Promise((resolve, reject) => {
+    https.get({ host: "127.0.0.1", port: portTls, path: "/", servername: "app.todo.localhost", rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve(res);
+    }).on("error", reject);
+  });
+  check(development.statusCode === 200 && development.headers["strict-transport-security"] === undefined,
+    "none in development (it would hold every port of localhost to https)");
 }
 
 // --- The API through the production nginx.
@@ -359,6 +411,7 @@ async function rollingRestart() {
 
 try {
   await browserThroughNginx();
+  await httpsOnly();
   await apiThroughNginx();
   await throttleAcrossReplicas(web, answer);
   await observability({ web, auth, prometheus, nginxAccessLog: path.join(tmp, "nginx-production", "access.log"), replicaLines });

@@ -51,4 +51,13 @@ echo "  ok  compose files valid, Dockerfile lint clean"
 
 echo "== deployment: replicas, nginx and Chromium"
 npm_ready "$HERE"
-CHROMIUM="$CHROMIUM" NGINX_BIN="$NGINX_BIN" node "$HERE/deploy.mjs"
+# The production nginx's certificate, as an operator mounts one (docker/tls/);
+# the test's requests trust it.
+TLS_DIR=$(mktemp -d)
+trap 'rm -f "$BROKEN"; rm -rf "$TLS_DIR"' EXIT
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1,DNS:localhost \
+  -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" 2>/dev/null
+chmod 755 "$TLS_DIR"
+CHROMIUM="$CHROMIUM" NGINX_BIN="$NGINX_BIN" PRODUCTION_TLS_DIR="$TLS_DIR" NODE_EXTRA_CA_CERTS="$TLS_DIR/cert.pem" \
+  node "$HERE/deploy.mjs"
