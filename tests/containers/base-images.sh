@@ -5,6 +5,11 @@
 # and kept in podman's storage; a missing one is made again.
 #   debian:bookworm-slim   mmdebstrap's minbase of bookworm
 #   rust:1.95-bookworm     bookworm's build tools and this machine's toolchain
+# and, for compose.yaml's other services (named in compose.override.yaml):
+#   localhost/todoapi-test/postgres  bookworm's PostgreSQL 15 for postgres:16-alpine
+#   localhost/todoapi-test/nginx     Debian testing's nginx (1.27.3 or later:
+#                                    `server ... resolve`) for nginx:1.28-alpine
+# each with an entrypoint doing what the official one does for compose.yaml.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d)
@@ -36,4 +41,40 @@ if ! exists docker.io/library/rust:1.95-bookworm; then
   tar -C "$SYSROOT" --exclude=./share -cf "$WORK/rust-toolchain.tar" .
   cp "$HERE/Containerfile.rust" "$WORK/Containerfile"
   podman build --quiet --format docker -t docker.io/library/rust:1.95-bookworm "$WORK" >/dev/null
+fi
+
+if ! exists localhost/todoapi-test/postgres:latest; then
+  echo "== stand-in for postgres:16-alpine (bookworm's postgresql-15)"
+  mmdebstrap --quiet --variant=minbase --include=postgresql-15 \
+    --essential-hook='mkdir -p "$1/etc/postgresql-common" && echo "create_main_cluster = false" >"$1/etc/postgresql-common/createcluster.conf"' \
+    --customize-hook="upload $HERE/postgres-entrypoint.sh /usr/local/bin/docker-entrypoint.sh" \
+    --customize-hook='chmod 755 "$1/usr/local/bin/docker-entrypoint.sh"' \
+    bookworm "$WORK/postgres.tar"
+  podman import --quiet \
+    --change 'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV PGDATA=/var/lib/postgresql/data' \
+    --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
+    --change 'CMD ["postgres"]' \
+    --change 'STOPSIGNAL SIGINT' \
+    "$WORK/postgres.tar" localhost/todoapi-test/postgres:latest >/dev/null
+  rm -f "$WORK/postgres.tar"
+fi
+
+if ! exists localhost/todoapi-test/nginx:latest; then
+  echo "== stand-in for nginx:1.28-alpine (Debian testing's nginx)"
+  # The mirror's testing may be older than its Release file's Valid-Until.
+  mmdebstrap --quiet --variant=minbase --include=nginx,gettext-base \
+    --aptopt='Acquire::Check-Valid-Until "false"' \
+    --customize-hook="upload $HERE/nginx-entrypoint.sh /docker-entrypoint.sh" \
+    --customize-hook='chmod 755 "$1/docker-entrypoint.sh"' \
+    --customize-hook='rm -f "$1/etc/nginx/sites-enabled/default"' \
+    --customize-hook="upload $HERE/nginx.conf /etc/nginx/nginx.conf" \
+    --customize-hook='ln -sf /dev/stdout "$1/var/log/nginx/access.log" && ln -sf /dev/stderr "$1/var/log/nginx/error.log"' \
+    testing "$WORK/nginx.tar"
+  podman import --quiet \
+    --change 'ENTRYPOINT ["/docker-entrypoint.sh"]' \
+    --change 'CMD ["nginx", "-g", "daemon off;"]' \
+    --change 'STOPSIGNAL SIGQUIT' \
+    "$WORK/nginx.tar" localhost/todoapi-test/nginx:latest >/dev/null
+  rm -f "$WORK/nginx.tar"
 fi

@@ -10,7 +10,7 @@
 # runs the api service (read-only root filesystem, a volume at /app/var): it
 # runs as uid 10001, cannot write its root filesystem, passes its own
 # HEALTHCHECK (the image has no shell), answers through its published port,
-# and exits 0 on SIGTERM.
+# and exits 0 on SIGTERM. Then compose.sh brings up docker/compose.yaml.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -21,8 +21,9 @@ apt_install podman podman
 apt_install runc runc
 apt_install mmdebstrap mmdebstrap
 apt_install curl curl
-for tool in podman runc mmdebstrap curl; do
-  command -v "$tool" >/dev/null 2>&1 || skip "container tests" "no $tool (apt-get install podman runc mmdebstrap curl)"
+apt_install openssl openssl
+for tool in podman runc mmdebstrap curl openssl; do
+  command -v "$tool" >/dev/null 2>&1 || skip "container tests" "no $tool (apt-get install podman runc mmdebstrap curl openssl)"
 done
 export CONTAINERS_CONF="$HERE/containers.conf"
 IMAGE=localhost/todoapi:test
@@ -104,4 +105,6 @@ podman stop -t 40 "$NAME" 2> >(grep -v "systemd connection" >&2) >/dev/null
 code=$(podman inspect --format '{{.State.ExitCode}}' "$NAME")
 [ "$code" = 0 ] || fail "exit code $code on SIGTERM"
 ok "SIGTERM (podman stop): drained and exited 0"
+cleanup
+"$HERE/compose.sh"
 echo "containers: all passed"

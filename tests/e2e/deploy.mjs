@@ -202,6 +202,7 @@ await nginx("production", "production", {
   TLS_CERT: path.join(productionTls, "cert.pem"),
   TLS_KEY: path.join(productionTls, "key.pem"),
   API_SERVERS: upstream,
+  NGINX_LOCAL_RESOLVERS: "127.0.0.1",
   SPA_ROOT: productionSpa,
 });
 await nginx("development", "development", {
@@ -211,6 +212,7 @@ await nginx("development", "development", {
   TLS_CERT: tls.cert,
   TLS_KEY: tls.key,
   API_SERVERS: upstream,
+  NGINX_LOCAL_RESOLVERS: "127.0.0.1",
   ISSUER_SERVER: `server 127.0.0.1:${portA};`,
   SPA_ROOT: spaRoot,
 });
