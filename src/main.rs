@@ -51,9 +51,9 @@ enum Command {
         ready: bool,
     },
     /// Print what the settings schema renders: `toml` (config/default.toml)
-    /// or `readme` (the README's table of settings).
+    /// or `table` (docs/configuration.md's table of settings).
     Schema {
-        #[arg(value_parser = ["toml", "readme"])]
+        #[arg(value_parser = ["toml", "table"])]
         what: String,
     },
     /// Print a token signed by the development issuer (auth.dev_issuer), which
@@ -90,7 +90,7 @@ fn main() -> ExitCode {
             "toml" => print!("{}", schema::default_toml()),
             _ => print!(
                 "{}",
-                schema::readme_table(&schema::profile_defaults(&settings::config_dir(&env)))
+                schema::settings_table(&schema::profile_defaults(&settings::config_dir(&env)))
             ),
         }
         return ExitCode::SUCCESS;

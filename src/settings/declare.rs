@@ -1,7 +1,7 @@
 //! A settings section declared once: [`section!`] turns one list of fields
 //! (name, type, default as TOML writes it, one doc line, an optional older
 //! variable and an optional check) into the typed struct, its schema rows
-//! (`config/default.toml`, the README's table, the known keys) and the
+//! (`config/default.toml`, docs/configuration.md's table, the known keys) and the
 //! reader that fills it from the merged layers. A field's type says how it
 //! is read ([`SettingValue`]): its kind, whether it is secret, and what a
 //! bad value is told.
@@ -47,7 +47,7 @@ pub struct Setting {
     pub shown: Shown,
     /// The original project's variable for it, read below `APP__` ones.
     pub alias: Option<&'static str>,
-    /// One line: default.toml's comment and the README's meaning (the
+    /// One line: default.toml's comment and the settings table's meaning (the
     /// field's doc comment, so with a leading space: see [`Setting::help`]).
     pub help: &'static str,
 }

@@ -10,7 +10,7 @@
 //! (keys, types, defaults, help, checks: `declare.rs`'s `section!`) with its
 //! rules, read from the merged layers. `layers.rs`: environment
 //! variables as a layer. `schema.rs`: the rows every section declares, as
-//! `config/default.toml` and the README. `describe.rs`: `todoapi check`.
+//! `config/default.toml` and docs/configuration.md. `describe.rs`: `todoapi check`.
 
 mod database_url;
 mod declare;

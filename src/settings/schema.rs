@@ -3,9 +3,9 @@
 //! that may set it, whether it is secret, and what it means. From these rows
 //! come `config/default.toml` (a test keeps the file equal to
 //! [`default_toml`]), the keys that are known (any other is refused, naming
-//! the nearest known one), `todoapi check`'s rows and the README's table
-//! ([`readme_table`], also kept equal by a test). Regenerate both with
-//! `todoapi schema toml` and `todoapi schema readme`.
+//! the nearest known one), `todoapi check`'s rows and docs/configuration.md's table
+//! ([`settings_table`], also kept equal by a test). Regenerate both with
+//! `todoapi schema toml` and `todoapi schema table`.
 
 use std::collections::BTreeSet;
 
@@ -114,7 +114,7 @@ fn section_note(section: &str) -> Option<&'static str> {
             "# More identity providers, each under a name of yours; a token's iss picks\n\
              # its provider. For example a custom domain beside the canonical one:\n\
              # [auth.issuers.custom] issuer = \"https://login.example.com/\" and\n\
-             # jwks_uri = \"https://example.auth0.com/.well-known/jwks.json\".",
+             # jwks_uri = \"https://your-tenant.eu.auth0.com/.well-known/jwks.json\".",
         ),
         "auth.dev_issuer" => Some(
             "# A local stand-in for an Auth0 tenant, trusted beside the real one: it signs\n\
@@ -168,9 +168,9 @@ pub fn default_toml() -> String {
     out
 }
 
-/// The README's table of settings: key, variables, default, meaning;
+/// docs/configuration.md's table of settings: key, variables, default, meaning;
 /// `profile_defaults` adds what a profile file changes (`(key, profile, value)`).
-pub fn readme_table(profile_defaults: &[(String, String, String)]) -> String {
+pub fn settings_table(profile_defaults: &[(String, String, String)]) -> String {
     let mut out =
         String::from("| key | environment variable | default | meaning |\n|---|---|---|---|\n");
     for s in SETTINGS.iter() {
@@ -202,7 +202,7 @@ pub fn readme_table(profile_defaults: &[(String, String, String)]) -> String {
     out
 }
 
-/// What the profile files in `dir` change: `(key, profile, value)`, for the README.
+/// What the profile files in `dir` change: `(key, profile, value)`, for the settings table.
 pub fn profile_defaults(dir: &std::path::Path) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for profile in ["development", "production"] {

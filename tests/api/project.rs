@@ -1,4 +1,4 @@
-//! A second resource, written as the README's "Adding a resource" says: one
+//! A second resource, written as ARCHITECTURE.md's "Adding a resource" says: one
 //! file with its model access, serializer and viewset (this one), one
 //! migration (`CREATE_TABLE`), one registration line (`router.rs`). It has
 //! a field of each kind: text, boolean, a bounded integer and a date.

@@ -1,4 +1,4 @@
-//! The README's walkthrough, proven: a second resource (`project.rs`: its
+//! ARCHITECTURE.md's walkthrough, proven: a second resource (`project.rs`: its
 //! model access, serializer and viewset), its table, and one registration
 //! line give it validation with DRF's texts, OPTIONS, its OpenAPI schemas,
 //! pagination, route names, paths, `Allow`, 405s, the API root's link and

@@ -337,9 +337,9 @@ fn serve_refuses_invalid_settings() {
     );
 }
 
-/// `config/default.toml` and the README's table are the schema's rendering.
+/// `config/default.toml` and docs/configuration.md's table are the schema's rendering.
 #[test]
-fn default_toml_and_the_readme_table_come_from_the_schema() {
+fn default_toml_and_the_settings_table_come_from_the_schema() {
     use todoapi::settings::schema;
     let file = std::fs::read_to_string(config_dir().join("default.toml")).unwrap_or_default();
     assert_eq!(
@@ -347,11 +347,12 @@ fn default_toml_and_the_readme_table_come_from_the_schema() {
         schema::default_toml(),
         "config/default.toml differs from the schema: run `make settings-docs`"
     );
-    let readme = std::fs::read_to_string(config_dir().join("../README.md")).unwrap_or_default();
-    let table = schema::readme_table(&schema::profile_defaults(&config_dir()));
+    let docs =
+        std::fs::read_to_string(config_dir().join("../docs/configuration.md")).unwrap_or_default();
+    let table = schema::settings_table(&schema::profile_defaults(&config_dir()));
     assert!(
-        readme.contains(&table),
-        "README's settings table differs from the schema: run `make settings-docs`:\n{table}"
+        docs.contains(&table),
+        "docs/configuration.md's settings table differs from the schema: run `make settings-docs`:\n{table}"
     );
 }
 

@@ -1,34 +1,17 @@
 #!/usr/bin/env bash
 # make test-containers, part two: docker/compose.yaml brought up by
-# podman-compose (PyPI, pinned in compose-tools.txt) with only its images
-# renamed (compose.override.yaml), then used through web's published ports.
+# podman-compose with only its images renamed (compose.override.yaml), then
+# used through web's published ports (compose-lib.sh says how).
 # Called by run.sh once the API's image (localhost/todoapi:test) is built.
-#
-# Debian's podman (4.3) runs no health check by itself (it needs systemd
-# timers), and podman-compose ignores `condition: service_healthy` before
-# podman 4.6 (and its --requires would start the exited migrate again with
-# each replica). So the test runs the health checks (podman healthcheck
-# run, every second) and brings the services up one by one (--no-deps) in
-# the order compose.yaml's depends_on gives, checking each gate itself.
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-P="todoapitest$$"
-WORK=$(mktemp -d)
-VENV="$ROOT/target/containers-venv"
-if [ ! -x "$VENV/bin/podman-compose" ] || [ "$HERE/compose-tools.txt" -nt "$VENV/bin/podman-compose" ]; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$HERE/compose-tools.txt"
-  touch "$VENV/bin/podman-compose"
-fi
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-WEB_PORT=$(free_port)
-TLS_PORT=$(free_port)
+. "$(dirname "$0")/compose-lib.sh"
+COMPOSE_FILES=(-f "$ROOT/docker/compose.yaml" -f "$HERE/compose.override.yaml")
 mkdir -p "$WORK/tls"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
   -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
   -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" 2>/dev/null
 chmod 644 "$WORK/tls/key.pem"
+https_get() { curl -s --cacert "$WORK/tls/cert.pem" "$@"; }
 # What a user puts in docker/.env (docker/.env.example); the tenant is only
 # configuration here (no token of it is ever checked).
 cat >"$WORK/.env" <<ENV
@@ -39,70 +22,7 @@ WEB_PORT=$WEB_PORT
 TLS_PORT=$TLS_PORT
 TLS_DIR=$WORK/tls
 ENV
-compose() {
-  "$VENV/bin/podman-compose" --env-file "$WORK/.env" -p "$P" \
-    -f "$ROOT/docker/compose.yaml" -f "$HERE/compose.override.yaml" "$@"
-}
-quiet() { "$@" >"$WORK/last.log" 2>&1 || { cat "$WORK/last.log"; return 1; }; }
-containers() { # containers of a service, by name
-  podman ps -a --filter "label=io.podman.compose.project=$P" --filter "label=com.docker.compose.service=$1" --format '{{.Names}}' | sort
-}
-HEALTH_PID=""
-cleanup() {
-  [ -z "$HEALTH_PID" ] || kill "$HEALTH_PID" 2>/dev/null || true
-  compose down -v -t 5 >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "  FAIL  $1"
-  for c in $(podman ps -a --filter "label=io.podman.compose.project=$P" --format '{{.Names}}'); do
-    # Not the routine lines (health checks, the API's 401s).
-    echo "--- $c"; podman logs "$c" 2>&1 | grep -v -e '" 200 ' -e '" 401 ' -e ' 200 15 ' -e ' 401 58 ' | tail -15 || true
-  done
-  echo "--- web's first errors"
-  podman logs "$(containers web)" 2>&1 | grep -m 20 -e '\[error\]' -e '\[warn\]' -e '\[crit\]' || true
-  exit 1
-}
-ok() { echo "  ok  $1"; }
-# The health checks compose.yaml and the image declare, run as Docker runs them.
-( while true; do
-    for c in $(podman ps --filter "label=io.podman.compose.project=$P" --format '{{.Names}}'); do
-      podman healthcheck run "$c" >/dev/null 2>&1 || true
-    done
-    sleep 1
-  done ) &
-HEALTH_PID=$!
-health() { podman inspect --format '{{.State.Health.Status}}' "$1" 2>/dev/null || true; }
-wait_healthy() { # NAME...: all healthy within 90 s
-  for _ in $(seq 1 180); do
-    local all=yes
-    for c in "$@"; do [ "$(health "$c")" = healthy ] || all=""; done
-    [ -n "$all" ] && return 0
-    sleep 0.5
-  done
-  return 1
-}
-started_at() { date -d "$(podman inspect --format '{{.State.StartedAt}}' "$1" | sed 's/ [A-Z]*$//')" +%s.%N; }
-finished_at() { date -d "$(podman inspect --format '{{.State.FinishedAt}}' "$1" | sed 's/ [A-Z]*$//')" +%s.%N; }
-https_get() { curl -s --cacert "$WORK/tls/cert.pem" "$@"; }
-up() { # the stack, service by service as depends_on orders it
-  quiet compose up -d --no-deps db
-  wait_healthy "$(containers db)" || fail "db never became healthy (pg_isready)"
-  quiet compose up -d --no-deps migrate
-  local m; m=$(containers migrate)
-  podman wait "$m" >/dev/null
-  [ "$(podman inspect --format '{{.State.ExitCode}}' "$m")" = 0 ] || fail "migrate exited $(podman inspect --format '{{.State.ExitCode}}' "$m")"
-  quiet compose up -d --no-deps api
-  # shellcheck disable=SC2046
-  wait_healthy $(containers api) || fail "the api replicas never became healthy (todoapi probe)"
-  quiet compose up -d --no-deps web
-  for _ in $(seq 1 60); do
-    [ "$(https_get -o /dev/null -w '%{http_code}' "https://127.0.0.1:$TLS_PORT/api/health/")" = 200 ] && return 0
-    sleep 0.5
-  done
-  fail "web never answered https://127.0.0.1:$TLS_PORT/api/health/"
-}
+start_health_checks
 
 echo "== docker/compose.yaml under podman-compose $("$VENV/bin/podman-compose" --version 2>/dev/null | head -1 | awk '{print $3}')"
 started=$(date +%s)
@@ -110,12 +30,7 @@ up
 ok "up in $(( $(date +%s) - started )) s: db healthy, migrate exited 0, the api replicas healthy, web on https"
 replicas=$(containers api)
 [ "$(echo "$replicas" | wc -l)" = 2 ] || fail "deploy.replicas: 2 gave: $replicas"
-m=$(containers migrate)
-[ "$(echo "$m" | wc -l)" = 1 ] || fail "more than one migrate container: $m"
-done_at=$(finished_at "$m")
-for r in $replicas; do
-  awk -v a="$(started_at "$r")" -v b="$done_at" 'BEGIN { exit !(a > b) }' || fail "$r started before migrate finished"
-done
+migrate_before_replicas
 ok "migrate ran once, and finished before either replica started ($(echo $replicas))"
 
 # Through web's published ports only.

@@ -80,6 +80,21 @@ export function startTodoapi(binary, root, env, { onLog } = {}) {
   });
 }
 
+/**
+ * auth0-js v9 as the tutorial's AuthService uses it (tutorial-app.html, open
+ * in `page`): log in, sign in at the issuer as `sub` (and `name`), and what the page
+ * found: { userinfo, tasks } or { error }.
+ */
+export async function auth0jsSignIn(page, sub, name) {
+  await page.click("#login");
+  await page.waitForSelector("form[action='/authorize'] #sub");
+  await page.fill("#sub", sub);
+  if (name) await page.fill("#name", name);
+  await page.click("#sign-in");
+  await page.waitForSelector("#result:not(:empty)");
+  return JSON.parse(await page.textContent("#result"));
+}
+
 /** A new browser context signed in to the SPA at `base` as the suggested user, its tasks shown. */
 async function signIn(browser, base, shots, prefix) {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });

@@ -15,7 +15,7 @@ use crate::settings::{Profile, Secret};
 
 section! {
     pub struct AuthSettings at "auth" {
-        /// the Auth0 tenant, e.g. example.eu.auth0.com
+        /// the Auth0 tenant, e.g. your-tenant.eu.auth0.com
         #[alias = "AUTH0_DOMAIN"]
         pub domain: Option<String> = r#""""#, check bare_host;
         /// the API identifier(s), a string or a list; required in production
