@@ -84,27 +84,38 @@ fn names(conn: &mut DbConnection, query: &str, table: &str) -> QueryResult<Vec<S
         .collect())
 }
 
+/// The columns `table` has (none when there is no such table), from the
+/// catalog: asking the table itself would log an error on a database that
+/// lacks it (a fresh one, before its migrations).
+pub fn table_columns(conn: &mut DbConnection, table: &str) -> QueryResult<Vec<String>> {
+    let query = match conn {
+        DbConnection::Sqlite(_) => "SELECT name FROM pragma_table_info(?)",
+        DbConnection::Postgres(_) => {
+            "SELECT column_name::text AS name FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1"
+        }
+    };
+    names(conn, query, table)
+}
+
 /// Our indexes the database lacks (a PostgreSQL index left invalid by a
 /// failed concurrent build counts as lacking), among those whose columns
 /// its tables have (a v1.11 `task` has no `created_by`).
 pub fn missing(conn: &mut DbConnection) -> QueryResult<Vec<Index>> {
-    let (indexes, columns) = match conn {
-        DbConnection::Sqlite(_) => (
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
-            "SELECT name FROM pragma_table_info(?)",
-        ),
-        DbConnection::Postgres(_) => (
+    let indexes = match conn {
+        DbConnection::Sqlite(_) => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+        }
+        DbConnection::Postgres(_) => {
             "SELECT c.relname AS name FROM pg_index i \
              JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid \
-             WHERE t.relname = $1 AND t.relnamespace = current_schema()::regnamespace AND i.indisvalid",
-            "SELECT column_name::text AS name FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = $1",
-        ),
+             WHERE t.relname = $1 AND t.relnamespace = current_schema()::regnamespace AND i.indisvalid"
+        }
     };
     let mut out = Vec::new();
     for index in ours(conn) {
         let present = names(conn, indexes, &index.table)?;
-        let have = names(conn, columns, &index.table)?;
+        let have = table_columns(conn, &index.table)?;
         if !present.contains(&index.name) && index.columns.iter().all(|c| have.contains(c)) {
             out.push(index);
         }

@@ -92,9 +92,9 @@ pub enum TaskTable {
 impl TaskTable {
     /// Looks at the database (once, at start-up): a missing table reads as v1.11.
     pub fn probe(conn: &mut DbConnection) -> TaskTable {
-        match diesel::sql_query("SELECT created_by FROM task WHERE 1 = 0").execute(conn) {
-            Ok(_) => TaskTable::V1_14,
-            Err(_) => TaskTable::V1_11,
+        match super::indexes::table_columns(conn, "task") {
+            Ok(columns) if columns.iter().any(|c| c == "created_by") => TaskTable::V1_14,
+            _ => TaskTable::V1_11,
         }
     }
 

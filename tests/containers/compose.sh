@@ -31,7 +31,9 @@ ok "up in $(( $(date +%s) - started )) s: db healthy, migrate exited 0, the api 
 replicas=$(containers api)
 [ "$(echo "$replicas" | wc -l)" = 2 ] || fail "deploy.replicas: 2 gave: $replicas"
 migrate_before_replicas
-ok "migrate ran once, and finished before either replica started ($(echo $replicas))"
+errors=$(podman logs "$(containers db)" 2>&1 | grep -c ' ERROR: ' || true)
+[ "$errors" = 0 ] || fail "PostgreSQL logged $errors errors while the stack came up"
+ok "migrate ran once, and finished before either replica started ($(echo $replicas)); PostgreSQL logged no error"
 
 # Through web's published ports only.
 base="https://127.0.0.1:$TLS_PORT"

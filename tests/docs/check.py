@@ -14,7 +14,8 @@ ARCHITECTURE.md and docs/*.md carries a mark on the line before it:
   <!-- example: WHY -->        not run: a real tenant's, a deployment's
 
 An unmarked block fails the check, as does a block whose command fails or
-whose output differs. In a console block, `$ ` starts a command (a line
+whose output differs, and a relative link to a file or heading that is not
+there. In a console block, `$ ` starts a command (a line
 ending in `\\` continues it) and the lines after it are its expected output:
 `…` stands for any text within a line, a line of `…` alone for any lines.
 Without expected lines only the exit status counts. `127.0.0.1:8000` in a
@@ -153,8 +154,37 @@ def run(where, server, cmds):
     server.assignments += [c for c, _ in cmds if ASSIGNMENT.match(c)]
 
 
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def anchors(path):
+    """GitHub's anchors of a Markdown file's headings."""
+    out = set()
+    for line in path.read_text().split("\n"):
+        if line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            out.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return out
+
+
+def links(path):
+    """Every relative link names a file that exists (and a heading in it)."""
+    rel = path.relative_to(ROOT)
+    for target in LINK.findall(path.read_text()):
+        if re.match(r"[a-z]+:", target):
+            continue
+        name, _, anchor = target.partition("#")
+        file = (path.parent / name).resolve() if name else path
+        if not file.exists():
+            failures.append(f"{rel}: a link to {target}, which does not exist")
+        elif anchor and file.suffix == ".md" and anchor not in anchors(file):
+            failures.append(f"{rel}: a link to {target}, a heading {file.name} does not have")
+
+
 def main():
     files = [ROOT / "README.md", ROOT / "ARCHITECTURE.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for path in files:
+        links(path)
     for path in files:
         rel = path.relative_to(ROOT)
         server = None
