@@ -59,11 +59,7 @@ start_health_checks
 started=$(date +%s)
 quiet compose up -d --no-deps db
 db=$(containers db)
-for i in $(seq 1 120); do
-  podman exec "$db" pg_isready -q -U postgres 2>/dev/null && break
-  [ "$i" = 120 ] && fail "the tutorial's db never accepted connections"
-  sleep 0.5
-done
+wait_healthy "$db" || fail "the tutorial's db never became healthy (its pg_isready)"
 # The reader's data: the original at v1.11 made this database.
 quiet podman exec -i "$db" psql -q -v ON_ERROR_STOP=1 -U postgres -d postgres <"$ROOT/tests/fixtures/original/v1.11-postgres.sql"
 stored=$(podman exec "$db" psql -At -U postgres -d postgres -c "SELECT count(*) FROM task")
