@@ -95,6 +95,24 @@ up() { # [ONE_SHOT...]: the stack, service by service as depends_on orders it; O
   done
   fail "web never answered https://127.0.0.1:$TLS_PORT/api/health/"
 }
+db_check_needs_tcp() { # DB: its health check fails on a socket-only server (the first start's init server)
+  local check image env c
+  check=$(podman inspect --format '{{index .Config.Healthcheck.Test 1}}' "$1")
+  image=$(podman inspect --format '{{.ImageName}}' "$1")
+  env=$(podman inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$1" | grep '^POSTGRES_' || true)
+  echo "$env" >"$WORK/db-socket-only.env"
+  c=$(podman run -d --env-file "$WORK/db-socket-only.env" --health-cmd "$check" \
+    -v "$HERE/postgres-socket-only.sh:/socket-only.sh:ro" --entrypoint /socket-only.sh "$image" 2>/dev/null) || fail "could not start $image on its socket only"
+  for _ in $(seq 1 60); do
+    podman exec "$c" pg_isready -q && break
+    sleep 0.5
+  done
+  podman exec "$c" pg_isready -q || { podman rm -f -t 0 "$c" >/dev/null; fail "the socket-only server never answered on its socket"; }
+  local status=healthy
+  podman healthcheck run "$c" >/dev/null 2>&1 || status=unhealthy
+  podman rm -f -t 0 "$c" >/dev/null 2>&1
+  [ "$status" = unhealthy ] || fail "db's health check ($check) passes on a server answering on its socket only"
+}
 migrate_before_replicas() { # the migrate container exited before every replica started
   local m; m=$(containers migrate)
   [ "$(echo "$m" | wc -l)" = 1 ] || fail "more than one migrate container: $m"

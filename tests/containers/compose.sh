@@ -34,6 +34,8 @@ migrate_before_replicas
 errors=$(podman logs "$(containers db)" 2>&1 | grep -c ' ERROR: ' || true)
 [ "$errors" = 0 ] || fail "PostgreSQL logged $errors errors while the stack came up"
 ok "migrate ran once, and finished before either replica started ($(echo $replicas)); PostgreSQL logged no error"
+db_check_needs_tcp "$(containers db)"
+ok "db's health check refuses a server on its socket only (a first start's init server), as migrate needs TCP"
 
 # Through web's published ports only.
 base="https://127.0.0.1:$TLS_PORT"

@@ -60,6 +60,8 @@ started=$(date +%s)
 quiet compose up -d --no-deps db
 db=$(containers db)
 wait_healthy "$db" || fail "the tutorial's db never became healthy (its pg_isready)"
+db_check_needs_tcp "$db"
+ok "the recipe's db health check refuses a server on its socket only (a first start's init server)"
 # The reader's data: the original at v1.11 made this database.
 quiet podman exec -i "$db" psql -q -v ON_ERROR_STOP=1 -U postgres -d postgres <"$ROOT/tests/fixtures/original/v1.11-postgres.sql"
 stored=$(podman exec "$db" psql -At -U postgres -d postgres -c "SELECT count(*) FROM task")
