@@ -67,5 +67,10 @@ for r in $replicas; do
   echo "     $r answered $n of the reads of task $id"
 done
 ok "the task made in Chromium read through either replica"
+# podman-compose's down removes only the replicas the files declare (one):
+# the one --scale added goes first, or it would keep its volume and network.
+quiet podman rm -f -t 40 "$second"
 quiet compose down -v -t 40
+left=$(podman ps -a -q --filter "label=io.podman.compose.project=$P"; podman volume ls -q --filter "label=io.podman.compose.project=$P")
+[ -z "$left" ] || fail "down -v left: $left"
 echo "compose (development): all passed"
